@@ -1,0 +1,346 @@
+//! Streaming assembly: records in, sessions out. Shared by every format and by both whole-file
+//! loading and live tail, so multi-line replies, command/reply pairing, credential masking and
+//! status are handled once.
+
+use crate::formats::{Item, Record};
+use crate::model::{parse_reply_line, Direction, Event, EventKind, InfoKind, Session, Step, Timestamp};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// Most unparsed lines kept for viewing per source; the count covers all of them.
+pub const UNPARSED_KEEP: usize = 10_000;
+
+/// Per-session state that only matters while lines are still arriving.
+#[derive(Default)]
+struct Track {
+    /// Commands sent and not yet answered, oldest first (pipelining sends several).
+    pending: VecDeque<Step>,
+    /// The last reply's last line ended in `ddd-`: more lines of it will follow.
+    reply_open: bool,
+    replies: u32,
+    /// Between a `354` and the final `.`: client lines are message content.
+    in_data: bool,
+    /// The next reply answers the end of the message data.
+    await_data_end: bool,
+    /// A `334` challenge is outstanding: client lines are credentials.
+    in_auth: bool,
+}
+
+/// Groups records into sessions.
+pub struct Assembler {
+    source: Arc<str>,
+    format: &'static str,
+    sessions: Vec<Session>,
+    tracks: Vec<Track>,
+    active: HashMap<String, usize>,
+    used_keys: HashMap<String, u32>,
+    generated: u32,
+    dirty: Vec<bool>,
+    /// Lines no rule understood: total count and the first [`UNPARSED_KEEP`] of them.
+    pub unparsed_count: u64,
+    pub unparsed: Vec<(u64, String)>,
+}
+
+impl Assembler {
+    pub fn new(source: Arc<str>, format: &'static str) -> Self {
+        Assembler {
+            source,
+            format,
+            sessions: Vec::new(),
+            tracks: Vec::new(),
+            active: HashMap::new(),
+            used_keys: HashMap::new(),
+            generated: 0,
+            dirty: Vec::new(),
+            unparsed_count: 0,
+            unparsed: Vec::new(),
+        }
+    }
+
+    pub fn sessions(&self) -> &[Session] {
+        &self.sessions
+    }
+
+    /// Records a line that belongs to no session.
+    pub fn unparsed_line(&mut self, line: u64, text: &str) {
+        self.unparsed_count += 1;
+        if self.unparsed.len() < UNPARSED_KEEP {
+            self.unparsed.push((line, text.to_owned()));
+        }
+    }
+
+    pub fn push(&mut self, rec: Record) {
+        if let Item::Unparsed(text) = &rec.item {
+            self.unparsed_line(rec.line, text);
+            return;
+        }
+        let idx = match rec.item {
+            Item::Begin => {
+                self.active.remove(&rec.key);
+                self.open(&rec.key, rec.line)
+            }
+            _ => match self.active.get(&rec.key) {
+                Some(&i) => i,
+                None => self.open(&rec.key, rec.line),
+            },
+        };
+        self.dirty[idx] = true;
+        let s = &mut self.sessions[idx];
+        s.last_line = s.last_line.max(rec.line);
+        s.first_line = s.first_line.min(rec.line);
+        if let Some(t) = rec.time {
+            if s.start.is_none() {
+                s.start = Some(t);
+            }
+            s.end = Some(t);
+        }
+        let track = &mut self.tracks[idx];
+        match rec.item {
+            Item::Begin | Item::Unparsed(_) => {}
+            Item::Client(text) => client(s, track, rec.line, rec.time, text),
+            Item::Server(text) => server(s, track, rec.line, rec.time, text),
+            Item::ServerMore(text) => server_more(s, track, rec.line, rec.time, text),
+            Item::Info(kind, text) => {
+                if matches!(kind, InfoKind::Closed | InfoKind::ConnectFailed) {
+                    s.closed = true;
+                }
+                if kind == InfoKind::TlsStarted {
+                    track.pending.clear();
+                }
+                s.events.push(Event::new(
+                    rec.line,
+                    rec.time,
+                    Direction::Info,
+                    EventKind::Info(kind),
+                    text,
+                ));
+            }
+            Item::Peers { client, server } => {
+                if s.client.is_none() {
+                    s.client = client;
+                }
+                if s.server.is_none() {
+                    s.server = server;
+                }
+            }
+            Item::Id(id) => s.id = id,
+            Item::End => {
+                s.closed = true;
+                self.active.remove(&rec.key);
+            }
+        }
+    }
+
+    fn open(&mut self, key: &str, line: u64) -> usize {
+        let id = if key.is_empty() {
+            self.generated += 1;
+            format!("#{}", self.generated)
+        } else {
+            let n = self.used_keys.entry(key.to_owned()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                key.to_owned()
+            } else {
+                format!("{key}#{n}")
+            }
+        };
+        let s = Session::new(self.source.clone(), self.format, id, line);
+        self.sessions.push(s);
+        self.tracks.push(Track::default());
+        self.dirty.push(true);
+        let i = self.sessions.len() - 1;
+        self.active.insert(key.to_owned(), i);
+        i
+    }
+
+    /// Re-evaluates changed sessions and returns their indices (for live views).
+    pub fn take_changed(&mut self) -> Vec<usize> {
+        let mut out = Vec::new();
+        for (i, d) in self.dirty.iter_mut().enumerate() {
+            if *d {
+                *d = false;
+                self.sessions[i].evaluate();
+                out.push(i);
+            }
+        }
+        out
+    }
+
+    /// Ends assembly: every session is evaluated and returned in order of first line.
+    pub fn finish(mut self) -> AssemblyResult {
+        self.take_changed();
+        AssemblyResult {
+            sessions: self.sessions,
+            unparsed_count: self.unparsed_count,
+            unparsed: self.unparsed,
+        }
+    }
+}
+
+/// What one source produced.
+pub struct AssemblyResult {
+    pub sessions: Vec<Session>,
+    pub unparsed_count: u64,
+    pub unparsed: Vec<(u64, String)>,
+}
+
+fn client(s: &mut Session, t: &mut Track, line: u64, time: Option<Timestamp>, text: String) {
+    if t.in_data {
+        let is_end = text == ".";
+        append_or_push(s, line, time, Direction::Client, EventKind::MessageData, text);
+        if is_end {
+            t.in_data = false;
+            t.await_data_end = true;
+        }
+        return;
+    }
+    let step = Step::of_command(&text);
+    let auth_answer = t.in_auth || (t.pending.front() == Some(&Step::Auth) && step == Step::Other);
+    if auth_answer && !(t.in_auth && step == Step::Quit) {
+        let mut ev = Event::new(line, time, Direction::Client, EventKind::AuthData, text);
+        if !is_already_masked(&ev.text) {
+            ev.secrets.push(0..ev.text.len());
+        }
+        s.events.push(ev);
+        return;
+    }
+    let mut ev = Event::new(line, time, Direction::Client, EventKind::Command, text);
+    ev.step = Some(step);
+    if step == Step::Auth {
+        if let Some(r) = auth_initial_response(&ev.text) {
+            ev.secrets.push(r);
+        }
+    }
+    t.pending.push_back(step);
+    s.events.push(ev);
+}
+
+/// The byte range of the initial response in `AUTH <mechanism> <initial-response>`.
+fn auth_initial_response(text: &str) -> Option<std::ops::Range<usize>> {
+    // The initial response is the third word.
+    let mut word = 0;
+    let mut prev_space = true;
+    for (i, c) in text.char_indices() {
+        let space = c.is_whitespace();
+        if !space && prev_space {
+            word += 1;
+            if word == 3 {
+                let arg = text[i..].trim_end();
+                if arg == "=" || is_already_masked(arg) {
+                    return None;
+                }
+                return Some(i..i + arg.len());
+            }
+        }
+        prev_space = space;
+    }
+    None
+}
+
+/// Logs that mask credentials themselves write these; they are not secrets to hide again.
+pub fn is_already_masked(text: &str) -> bool {
+    let t = text.trim();
+    t.is_empty()
+        || (t.len() >= 3 && t.bytes().all(|b| b == b'*'))
+        || t.eq_ignore_ascii_case("[credentials hidden]")
+        || t == "Lyogc2VjcmV0ICov"
+        || t.eq_ignore_ascii_case("<redacted>")
+}
+
+fn server(s: &mut Session, t: &mut Track, line: u64, time: Option<Timestamp>, text: String) {
+    let Some(parsed) = parse_reply_line(&text) else {
+        server_more(s, t, line, time, text);
+        return;
+    };
+    let (more, code, enhanced) = (parsed.more, parsed.code, parsed.enhanced);
+    if t.reply_open {
+        if let Some(ev) = s.events.last_mut().filter(|e| e.kind == EventKind::Reply) {
+            ev.text.push('\n');
+            ev.text.push_str(&text);
+            ev.last_line = line;
+            t.reply_open = more;
+            if !more {
+                reply_complete(s, t);
+            }
+            return;
+        }
+    }
+    let step = pair(t, code);
+    let mut ev = Event::new(line, time, Direction::Server, EventKind::Reply, text);
+    ev.code = Some(crate::model::ReplyCode {
+        basic: code,
+        enhanced,
+    });
+    ev.step = step;
+    s.events.push(ev);
+    t.replies += 1;
+    t.reply_open = more;
+    if !more {
+        reply_complete(s, t);
+    }
+}
+
+/// Decides which command a new reply answers.
+fn pair(t: &mut Track, code: u16) -> Option<Step> {
+    if t.await_data_end || t.in_data {
+        // After `354` the next reply answers the message data, even when the log left the
+        // data (or its final `.`) out.
+        t.await_data_end = false;
+        t.in_data = false;
+        return Some(Step::DataEnd);
+    }
+    if t.replies == 0 && t.pending.is_empty() {
+        return Some(Step::Greeting);
+    }
+    if code == 334 && t.pending.front() == Some(&Step::Auth) {
+        return Some(Step::Auth);
+    }
+    if t.in_auth {
+        // The final answer to an AUTH exchange.
+        t.pending.pop_front();
+        return Some(Step::Auth);
+    }
+    t.pending.pop_front()
+}
+
+fn reply_complete(s: &mut Session, t: &mut Track) {
+    let Some(ev) = s.events.last() else { return };
+    let code = ev.code.map(|c| c.basic).unwrap_or(0);
+    t.in_auth = code == 334 && ev.step == Some(Step::Auth);
+    match (ev.step, code) {
+        (Some(Step::Data), 354) => t.in_data = true,
+        (Some(Step::Quit), 221) | (_, 421) => s.closed = true,
+        (Some(Step::StartTls), 220) => t.pending.clear(),
+        _ => {}
+    }
+}
+
+fn server_more(s: &mut Session, t: &mut Track, line: u64, time: Option<Timestamp>, text: String) {
+    if let Some(ev) = s.events.last_mut().filter(|e| e.kind == EventKind::Reply) {
+        ev.text.push('\n');
+        ev.text.push_str(&text);
+        ev.last_line = line;
+        return;
+    }
+    t.reply_open = false;
+    s.events
+        .push(Event::new(line, time, Direction::Server, EventKind::Reply, text));
+}
+
+/// Consecutive message-data lines become one event.
+fn append_or_push(
+    s: &mut Session,
+    line: u64,
+    time: Option<Timestamp>,
+    dir: Direction,
+    kind: EventKind,
+    text: String,
+) {
+    if let Some(ev) = s.events.last_mut().filter(|e| e.kind == kind) {
+        ev.text.push('\n');
+        ev.text.push_str(&text);
+        ev.last_line = line;
+        return;
+    }
+    s.events.push(Event::new(line, time, dir, kind, text));
+}

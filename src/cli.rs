@@ -1,0 +1,52 @@
+//! Command-line definitions (clap derive) and nothing else.
+
+use clap::{Parser, ValueEnum};
+use std::path::PathBuf;
+
+/// Turns SMTP logs into readable, explained conversations.
+///
+/// Give log files, directories or `-` for standard input. Without --list or --json a terminal
+/// gets the interactive viewer; a pipe gets the list.
+#[derive(Parser, Debug, Clone)]
+#[command(name = "smtpscope", version, about, long_about = None)]
+pub struct Cli {
+    /// Log files, directories (every file in them), or `-` for standard input. Gzip files are
+    /// read transparently.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Print one line per session instead of opening the viewer.
+    #[arg(short, long, conflicts_with = "json")]
+    pub list: bool,
+
+    /// Print one JSON object per session per line (NDJSON).
+    #[arg(short, long)]
+    pub json: bool,
+
+    /// Read every input as this format instead of detecting it (see --formats).
+    #[arg(short = 'F', long, value_name = "NAME")]
+    pub format: Option<String>,
+
+    /// List the supported formats, how to recognise them and how to turn each log on.
+    #[arg(long)]
+    pub formats: bool,
+
+    /// Show credentials (AUTH payloads) instead of masking them.
+    #[arg(long)]
+    pub reveal_secrets: bool,
+
+    /// Year for timestamps that have none (syslog); default: the file's modification year.
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i32>,
+
+    /// When to use colour in the viewer.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

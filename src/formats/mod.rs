@@ -1,0 +1,171 @@
+//! Log formats: each file teaches one log's grammar by implementing [`Format`]. A format turns
+//! lines into [`Record`]s keyed by session; [`crate::assemble`] builds sessions from them, so
+//! formats never decide status, pairing or masking.
+
+use crate::model::{InfoKind, Timestamp};
+use crate::wrapper::Wrapper;
+
+pub mod fourd;
+
+/// One input line after wrapper stripping.
+#[derive(Clone, Debug)]
+pub struct InputLine<'a> {
+    /// 1-based line number in the source.
+    pub number: u64,
+    /// The native text, wrapper removed, line ending removed.
+    pub text: &'a str,
+    pub wrapper: Wrapper<'a>,
+}
+
+/// What a format reads out of a line. Several may come from one line (run-together entries).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// Groups records into sessions: the log's connection id, a pid, or a constant for logs
+    /// that hold one session after another.
+    pub key: String,
+    pub line: u64,
+    pub time: Option<Timestamp>,
+    pub item: Item,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// A new connection starts under this key; a session still open under it is ended.
+    Begin,
+    /// A line the client sent (command, credentials or message data: the assembler decides).
+    Client(String),
+    /// One line the server sent; `250-…` lines are joined with the following ones.
+    Server(String),
+    /// More text for the server reply before it, with no code of its own (unprefixed
+    /// continuation lines).
+    ServerMore(String),
+    /// A note from the program that wrote the log.
+    Info(InfoKind, String),
+    /// Who is talking, when the log says so.
+    Peers {
+        client: Option<String>,
+        server: Option<String>,
+    },
+    /// An explicit session id learned after the session began (it replaces a generated one).
+    Id(String),
+    /// The connection ended.
+    End,
+    /// A line this format recognises as its own but cannot interpret.
+    Unparsed(String),
+}
+
+/// Builds records from a parser; keeps the push calls short.
+pub struct Out<'v> {
+    pub records: &'v mut Vec<Record>,
+}
+
+impl Out<'_> {
+    pub fn push(&mut self, key: &str, line: u64, time: Option<Timestamp>, item: Item) {
+        self.records.push(Record {
+            key: key.to_owned(),
+            line,
+            time,
+            item,
+        });
+    }
+}
+
+/// One log format: how to recognise it and how to read it.
+pub trait Format: Sync {
+    /// Short name used by `--format` and in output (`4d`, `phpmailer`, …).
+    fn name(&self) -> &'static str;
+    /// One line: what writes this log.
+    fn description(&self) -> &'static str;
+    /// How to turn this log on in the software that writes it.
+    fn how_to_enable(&self) -> &'static str;
+    /// True when the line is unmistakably this format. Detection counts hits over the first
+    /// lines of a file, so one odd line does not decide.
+    fn detect(&self, line: &InputLine<'_>) -> bool;
+    /// A fresh parser; parsers may keep state between lines (dates from headers, pending ids).
+    fn parser(&self) -> Box<dyn LineParser>;
+}
+
+/// Reads lines of one source in order.
+pub trait LineParser: Send {
+    fn parse(&mut self, line: &InputLine<'_>, out: &mut Vec<Record>);
+    /// Called at the end of the input (or before a live source pauses) to flush held state.
+    fn finish(&mut self, _out: &mut Vec<Record>) {}
+}
+
+/// Every format smtpscope knows, in detection priority order (more specific first).
+pub fn all() -> &'static [&'static dyn Format] {
+    &[&fourd::FourD]
+}
+
+/// Finds a format by its `--format` name.
+pub fn by_name(name: &str) -> Option<&'static dyn Format> {
+    all()
+        .iter()
+        .copied()
+        .find(|f| f.name().eq_ignore_ascii_case(name))
+}
+
+/// Picks the format with the most signature hits over `lines`; ties go to the earlier format.
+/// `None` when no line matched any format.
+pub fn detect(lines: &[InputLine<'_>]) -> Option<&'static dyn Format> {
+    let mut best: Option<(&'static dyn Format, usize)> = None;
+    for f in all() {
+        let hits = lines.iter().filter(|l| f.detect(l)).count();
+        if hits > 0 && best.is_none_or(|(_, b)| hits > b) {
+            best = Some((*f, hits));
+        }
+    }
+    best.map(|(f, _)| f)
+}
+
+/// Splits run-together reply lines (`250-a250-b250 c`, as web viewers and PHPMailer's html
+/// mode print them) back into lines. Only splits before a code that repeats the first line's
+/// code followed by `-` (or by a space after a letter), so most digits inside the text stay put.
+pub fn split_run_together(reply: &str) -> Vec<&str> {
+    let b = reply.as_bytes();
+    if b.len() < 8 || !b[..3].iter().all(u8::is_ascii_digit) || b[3] != b'-' {
+        return vec![reply];
+    }
+    let code = &reply[..3];
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut i = 4;
+    while i + 4 <= b.len() {
+        if &reply[i..i + 3] == code
+            && i > start
+            && (b[i + 3] == b'-'
+                || (b[i + 3] == b' ' && !b[i - 1].is_ascii_digit() && !b[i - 1].is_ascii_whitespace()))
+        {
+            parts.push(&reply[start..i]);
+            start = i;
+            i += 4;
+            continue;
+        }
+        i += 1;
+    }
+    parts.push(&reply[start..]);
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resplits_ehlo_lists() {
+        let parts = split_run_together(
+            "250-mail.example Hello [1.2.3.4]250-SIZE 31457280250-AUTH LOGIN CRAM-MD5250-8BITMIME250 OK",
+        );
+        assert_eq!(
+            parts,
+            vec![
+                "250-mail.example Hello [1.2.3.4]",
+                "250-SIZE 31457280",
+                "250-AUTH LOGIN CRAM-MD5",
+                "250-8BITMIME",
+                "250 OK"
+            ]
+        );
+        assert_eq!(split_run_together("250 OK 250 times"), vec!["250 OK 250 times"]);
+    }
+}

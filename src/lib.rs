@@ -1,0 +1,14 @@
+//! smtpscope: reads SMTP logs of many formats into one session model and shows them as
+//! explained conversations (interactive viewer, `--list`, `--json`).
+
+pub mod assemble;
+pub mod cli;
+pub mod formats;
+pub mod load;
+pub mod model;
+pub mod output;
+pub mod run;
+pub mod sanitize;
+pub mod source;
+pub mod summary;
+pub mod wrapper;

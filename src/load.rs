@@ -1,0 +1,290 @@
+//! The parsing pipeline for one source: wrapper stripping, format detection on the first
+//! lines, line parsing, assembly. Fed line by line so whole files and growing files (live tail)
+//! share one path.
+
+use crate::assemble::Assembler;
+use crate::formats::{self, Format, InputLine, LineParser, Record};
+use crate::model::Session;
+use crate::source::{self, Input, LineReader};
+use crate::wrapper;
+use chrono::Datelike;
+use std::io::BufRead;
+use std::sync::Arc;
+
+/// How many non-blank lines detection looks at before it decides.
+pub const DETECT_LINES: usize = 200;
+
+/// Why a source yielded nothing. Messages say what, where and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    Io(String),
+    #[error("{name}: not a log format smtpscope knows (looked at the first {lines} lines); run `smtpscope --formats` for the list, or force one with --format NAME")]
+    UnknownFormat { name: String, lines: usize },
+    #[error("{name}: does not look like a text log (binary data); give a log file, or a .gz of one")]
+    Binary { name: String },
+}
+
+/// Options that apply to every source.
+#[derive(Clone, Default)]
+pub struct LoadOptions {
+    /// Skip detection and read every source as this format.
+    pub format: Option<&'static dyn Format>,
+    /// Year for stamps without one (syslog); defaults to the file's modification year.
+    pub year: Option<i32>,
+}
+
+/// What was learned about one source besides its sessions.
+#[derive(Clone, Debug, Default)]
+pub struct SourceReport {
+    pub name: Arc<str>,
+    pub format: Option<&'static str>,
+    pub lines: u64,
+    pub unparsed_count: u64,
+    /// The first unparsed lines (number, text), for viewing.
+    pub unparsed: Vec<(u64, String)>,
+    /// Lines longer than [`source::MAX_LINE`] that were cut.
+    pub truncated_lines: u64,
+}
+
+/// Everything loaded from all inputs.
+#[derive(Default)]
+pub struct Loaded {
+    pub sessions: Vec<Session>,
+    pub sources: Vec<SourceReport>,
+    /// One message per input that could not be read or understood.
+    pub problems: Vec<String>,
+}
+
+impl Loaded {
+    pub fn unparsed_count(&self) -> u64 {
+        self.sources.iter().map(|s| s.unparsed_count).sum()
+    }
+}
+
+/// Line-at-a-time pipeline for one source.
+pub struct Pipeline {
+    name: Arc<str>,
+    year: i32,
+    held: Vec<(u64, String)>,
+    held_nonblank: usize,
+    parser: Option<(&'static dyn Format, Box<dyn LineParser>, Assembler)>,
+    records: Vec<Record>,
+    report: SourceReport,
+}
+
+impl Pipeline {
+    pub fn new(name: Arc<str>, opts: &LoadOptions, year: i32) -> Self {
+        let mut p = Pipeline {
+            name: name.clone(),
+            year: opts.year.unwrap_or(year),
+            held: Vec::new(),
+            held_nonblank: 0,
+            parser: None,
+            records: Vec::new(),
+            report: SourceReport {
+                name,
+                ..SourceReport::default()
+            },
+        };
+        if let Some(f) = opts.format {
+            p.start(f);
+        }
+        p
+    }
+
+    fn start(&mut self, f: &'static dyn Format) {
+        self.report.format = Some(f.name());
+        self.parser = Some((f, f.parser(), Assembler::new(self.name.clone(), f.name())));
+    }
+
+    /// The format in use, once detected.
+    pub fn format(&self) -> Option<&'static dyn Format> {
+        self.parser.as_ref().map(|p| p.0)
+    }
+
+    /// Feeds one line. Before the format is known lines are held; detection runs once
+    /// [`DETECT_LINES`] non-blank lines are held (or at [`Pipeline::finish`]).
+    pub fn feed(&mut self, number: u64, bytes: &[u8], truncated: bool) -> Result<(), LoadError> {
+        self.report.lines = self.report.lines.max(number);
+        let mut text = String::from_utf8_lossy(bytes).into_owned();
+        if truncated {
+            self.report.truncated_lines += 1;
+            text.push_str(" [… line truncated: longer than 64 KiB]");
+        }
+        if self.parser.is_none() {
+            if !text.trim().is_empty() {
+                self.held_nonblank += 1;
+            }
+            self.held.push((number, text));
+            if self.held_nonblank >= DETECT_LINES {
+                self.detect()?;
+            }
+            return Ok(());
+        }
+        self.parse(number, &text);
+        Ok(())
+    }
+
+    fn detect(&mut self) -> Result<(), LoadError> {
+        let year = self.year;
+        let lines: Vec<InputLine<'_>> = self
+            .held
+            .iter()
+            .filter(|(_, t)| !t.trim().is_empty())
+            .map(|(n, t)| {
+                let (wrapper, text) = wrapper::strip(t, year);
+                InputLine {
+                    number: *n,
+                    text,
+                    wrapper,
+                }
+            })
+            .collect();
+        let Some(f) = formats::detect(&lines) else {
+            return Err(LoadError::UnknownFormat {
+                name: self.name.to_string(),
+                lines: lines.len(),
+            });
+        };
+        drop(lines);
+        self.start(f);
+        for (n, t) in std::mem::take(&mut self.held) {
+            self.parse(n, &t);
+        }
+        Ok(())
+    }
+
+    fn parse(&mut self, number: u64, text: &str) {
+        let Some((_, parser, asm)) = self.parser.as_mut() else {
+            return;
+        };
+        if text.trim().is_empty() {
+            return;
+        }
+        let (wrapper, native) = wrapper::strip(text, self.year);
+        let line = InputLine {
+            number,
+            text: native,
+            wrapper,
+        };
+        parser.parse(&line, &mut self.records);
+        for r in self.records.drain(..) {
+            asm.push(r);
+        }
+    }
+
+    /// Evaluates sessions changed since the last call; for live views.
+    pub fn take_changed(&mut self) -> Vec<usize> {
+        match self.parser.as_mut() {
+            Some((_, _, asm)) => asm.take_changed(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The sessions assembled so far (statuses as of the last [`Pipeline::take_changed`]).
+    pub fn sessions(&self) -> &[Session] {
+        self.parser.as_ref().map_or(&[], |p| p.2.sessions())
+    }
+
+    /// Ends the source: detects on what is held if needed, flushes the parser, evaluates.
+    pub fn finish(mut self) -> Result<(Vec<Session>, SourceReport), LoadError> {
+        if self.parser.is_none() {
+            if self.held_nonblank == 0 {
+                return Ok((Vec::new(), self.report));
+            }
+            self.detect()?;
+        }
+        let Some((_, mut parser, mut asm)) = self.parser.take() else {
+            return Ok((Vec::new(), self.report));
+        };
+        parser.finish(&mut self.records);
+        for r in self.records.drain(..) {
+            asm.push(r);
+        }
+        let result = asm.finish();
+        self.report.unparsed_count = result.unparsed_count;
+        self.report.unparsed = result.unparsed;
+        Ok((result.sessions, self.report))
+    }
+}
+
+/// Reads a whole source through a [`Pipeline`].
+pub fn load_reader(
+    name: Arc<str>,
+    reader: impl BufRead,
+    opts: &LoadOptions,
+    year: i32,
+) -> Result<(Vec<Session>, SourceReport), LoadError> {
+    let mut lines = LineReader::new(reader);
+    let mut pipe = Pipeline::new(name.clone(), opts, year);
+    let mut first = true;
+    loop {
+        let line = match lines.next_line() {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
+            Err(e) => {
+                // Keep what was read; say where reading stopped.
+                return match pipe.finish() {
+                    Ok(ok) if !ok.0.is_empty() => {
+                        eprintln!("smtpscope: {name}: reading stopped early: {e}; showing what was read");
+                        Ok(ok)
+                    }
+                    _ => Err(LoadError::Io(format!("{name}: cannot read: {e}"))),
+                };
+            }
+        };
+        if first {
+            first = false;
+            if source::looks_binary(line.bytes) && opts.format.is_none() {
+                return Err(LoadError::Binary {
+                    name: name.to_string(),
+                });
+            }
+        }
+        pipe.feed(line.number, line.bytes, line.truncated)?;
+    }
+    pipe.finish()
+}
+
+/// Loads one input.
+pub fn load_input(input: &Input, opts: &LoadOptions) -> Result<(Vec<Session>, SourceReport), LoadError> {
+    let name: Arc<str> = Arc::from(input.name());
+    let reader = source::open(input).map_err(|e| match input {
+        Input::File(p) => LoadError::Io(source::describe_io(p, &e)),
+        Input::Stdin => LoadError::Io(format!("standard input: cannot read: {e}")),
+    })?;
+    let year = match input {
+        Input::File(p) => std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .map(|t| chrono::DateTime::<chrono::Local>::from(t).year())
+            .unwrap_or_else(|_| chrono::Local::now().year()),
+        Input::Stdin => chrono::Local::now().year(),
+    };
+    load_reader(name, reader, opts, year)
+}
+
+/// Loads every input; an input that fails is reported in `problems` and the rest still load.
+/// Sessions are ordered by start time where every session has a dated start, otherwise by
+/// input order and position in the file.
+pub fn load_all(inputs: &[Input], opts: &LoadOptions) -> Loaded {
+    let mut loaded = Loaded::default();
+    for input in inputs {
+        match load_input(input, opts) {
+            Ok((sessions, report)) => {
+                loaded.sessions.extend(sessions);
+                loaded.sources.push(report);
+            }
+            Err(e) => loaded.problems.push(e.to_string()),
+        }
+    }
+    sort_sessions(&mut loaded.sessions);
+    loaded
+}
+
+/// Orders sessions by start time when all have dated starts (stable, so ties keep file order).
+pub fn sort_sessions(sessions: &mut [Session]) {
+    if sessions.iter().all(|s| s.start.is_some_and(|t| t.has_date)) {
+        sessions.sort_by_key(|s| s.start.map(|t| t.when));
+    }
+}

@@ -1,0 +1,166 @@
+//! Timestamps as logs write them: often local time without a zone, sometimes no date at all.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use std::fmt;
+
+/// A point in time from a log line. Logs disagree on what they record, so this keeps what was
+/// known: a date may be missing (Outlook Express, smtplib) and the zone usually is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    /// Wall-clock time as written in the log. When `has_date` is false the date part is
+    /// 1970-01-01 and only the time of day is meaningful.
+    pub when: NaiveDateTime,
+    pub has_date: bool,
+    /// Offset from UTC in seconds when the log states one (`Z` is 0).
+    pub offset: Option<i32>,
+}
+
+impl Timestamp {
+    pub fn local(when: NaiveDateTime) -> Self {
+        Timestamp {
+            when,
+            has_date: true,
+            offset: None,
+        }
+    }
+
+    pub fn utc(when: NaiveDateTime) -> Self {
+        Timestamp {
+            when,
+            has_date: true,
+            offset: Some(0),
+        }
+    }
+
+    /// A time of day with no date (the log did not say which day).
+    pub fn time_only(t: NaiveTime) -> Self {
+        Timestamp {
+            when: NaiveDate::from_ymd_opt(1970, 1, 1)
+                .unwrap_or_default()
+                .and_time(t),
+            has_date: false,
+            offset: None,
+        }
+    }
+
+    /// `HH:MM:SS`, for narrow columns.
+    pub fn clock(&self) -> String {
+        self.when.format("%H:%M:%S").to_string()
+    }
+
+    /// Seconds between two stamps, when both can be compared.
+    pub fn seconds_since(&self, earlier: &Timestamp) -> Option<f64> {
+        if self.has_date != earlier.has_date {
+            return None;
+        }
+        let d = self.when - earlier.when;
+        Some(d.num_milliseconds() as f64 / 1000.0)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// ISO 8601: `2019-02-06T15:03:12.142`, milliseconds only when non-zero, the offset when
+    /// known; `15:03:12` when there is no date.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.when.and_utc().timestamp_subsec_millis();
+        let body = match (self.has_date, ms) {
+            (true, 0) => self.when.format("%Y-%m-%dT%H:%M:%S"),
+            (true, _) => self.when.format("%Y-%m-%dT%H:%M:%S%.3f"),
+            (false, 0) => self.when.format("%H:%M:%S"),
+            (false, _) => self.when.format("%H:%M:%S%.3f"),
+        };
+        write!(f, "{body}")?;
+        match self.offset {
+            Some(0) => write!(f, "Z"),
+            Some(s) => {
+                let sign = if s < 0 { '-' } else { '+' };
+                let a = s.abs();
+                write!(f, "{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// Parses `yyyy-mm-dd[T ]hh:mm:ss[.fff]` (the most common layout) without allocating.
+pub fn parse_iso_local(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') {
+        return None;
+    }
+    let date = parse_ymd(&s[..10], b'-')?;
+    let time = parse_hms_frac(&s[11..])?;
+    Some(date.and_time(time))
+}
+
+/// Parses `yyyy?mm?dd` with the given separator.
+pub fn parse_ymd(s: &str, sep: u8) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != sep || b[7] != sep {
+        return None;
+    }
+    let y = num(&b[0..4])? as i32;
+    let m = num(&b[5..7])?;
+    let d = num(&b[8..10])?;
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// Parses `hh:mm:ss` optionally followed by `.fraction` (any number of digits).
+pub fn parse_hms_frac(s: &str) -> Option<NaiveTime> {
+    let b = s.as_bytes();
+    if b.len() < 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let h = num(&b[0..2])?;
+    let m = num(&b[3..5])?;
+    let sec = num(&b[6..8])?;
+    let mut nanos = 0u32;
+    if b.len() > 9 && b[8] == b'.' {
+        let digits: Vec<u8> = b[9..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .take(9)
+            .copied()
+            .collect();
+        if let Some(v) = num(&digits) {
+            nanos = v * 10u32.pow(9 - digits.len() as u32);
+        }
+    }
+    NaiveTime::from_hms_nano_opt(h, m, sec, nanos)
+}
+
+/// Parses `h:mm:ss` or `hh:mm:ss`.
+pub fn parse_clock(s: &str) -> Option<NaiveTime> {
+    if s.len() == 7 {
+        return parse_hms_frac(&format!("0{s}"));
+    }
+    parse_hms_frac(s)
+}
+
+fn num(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u32, |a, c| a * 10 + u32::from(c - b'0')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_round_trip() {
+        let t = Timestamp::local(parse_iso_local("2019-02-06T15:03:12.142").unwrap());
+        assert_eq!(t.to_string(), "2019-02-06T15:03:12.142");
+        let t = Timestamp::utc(parse_iso_local("2023-04-11 10:49:15").unwrap());
+        assert_eq!(t.to_string(), "2023-04-11T10:49:15Z");
+        assert!(parse_iso_local("2019-13-06T15:03:12").is_none());
+        assert!(parse_iso_local("2019-02-06T25:03:12").is_none());
+    }
+
+    #[test]
+    fn time_only_prints_clock() {
+        let t = Timestamp::time_only(parse_clock("9:05:01").unwrap());
+        assert_eq!(t.to_string(), "09:05:01");
+    }
+}

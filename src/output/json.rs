@@ -1,0 +1,95 @@
+//! `--json`: one object per session per line (NDJSON). The field names and status words are a
+//! public contract (see README): add fields, never rename.
+
+use crate::model::{Event, EventKind, Session};
+use serde::Serialize;
+use std::io::{self, Write};
+
+#[derive(Serialize)]
+struct JsonSession<'a> {
+    source: &'a str,
+    format: &'a str,
+    id: &'a str,
+    start: Option<String>,
+    end: Option<String>,
+    status: &'a str,
+    code: Option<String>,
+    enhanced: Option<String>,
+    summary: &'a str,
+    outcome: &'a str,
+    client: Option<&'a str>,
+    server: Option<&'a str>,
+    first_line: u64,
+    last_line: u64,
+    closed: bool,
+    events: Vec<JsonEvent>,
+}
+
+#[derive(Serialize)]
+struct JsonEvent {
+    line: u64,
+    last_line: u64,
+    time: Option<String>,
+    dir: &'static str,
+    kind: &'static str,
+    text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enhanced: Option<String>,
+}
+
+fn kind_word(e: &Event) -> &'static str {
+    match e.kind {
+        EventKind::Command => "command",
+        EventKind::Reply => "reply",
+        EventKind::AuthData => "auth-data",
+        EventKind::MessageData => "message-data",
+        EventKind::Info(_) => "info",
+    }
+}
+
+/// The JSON value of one session; credentials masked unless `reveal`.
+pub fn session_json(s: &Session, reveal: bool) -> String {
+    let code = s.decisive_code();
+    let js = JsonSession {
+        source: &s.source,
+        format: s.format,
+        id: &s.id,
+        start: s.start.map(|t| t.to_string()),
+        end: s.end.map(|t| t.to_string()),
+        status: s.status().as_str(),
+        code: code.map(|c| c.basic.to_string()),
+        enhanced: code.and_then(|c| c.enhanced).map(|e| e.to_string()),
+        summary: &s.summary,
+        outcome: s.verdict.outcome.as_str(),
+        client: s.client.as_deref(),
+        server: s.server.as_deref(),
+        first_line: s.first_line,
+        last_line: s.last_line,
+        closed: s.closed,
+        events: s
+            .events
+            .iter()
+            .map(|e| JsonEvent {
+                line: e.line,
+                last_line: e.last_line,
+                time: e.time.map(|t| t.to_string()),
+                dir: e.dir.as_str(),
+                kind: kind_word(e),
+                text: e.display_text(reveal).into_owned(),
+                code: e.code.map(|c| c.basic.to_string()),
+                enhanced: e.code.and_then(|c| c.enhanced).map(|x| x.to_string()),
+            })
+            .collect(),
+    };
+    serde_json::to_string(&js).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// Writes one line per session.
+pub fn write(out: &mut impl Write, sessions: &[&Session], reveal: bool) -> io::Result<()> {
+    for s in sessions {
+        writeln!(out, "{}", session_json(s, reveal))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! `--list`: one line per session, for humans reading a pipe or a pager.
+
+use crate::load::Loaded;
+use crate::model::{Session, Status};
+use crate::sanitize::escape_controls;
+use std::io::{self, Write};
+
+/// The status word as a fixed-width column.
+pub fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Success => "OK",
+        Status::Failure => "FAIL",
+        Status::Partial => "PART",
+        Status::Open => "OPEN",
+    }
+}
+
+/// One line: start, status, peers, decisive code, summary.
+pub fn session_line(s: &Session) -> String {
+    let start = s.start.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
+    let code = s
+        .decisive_code()
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| "-".into());
+    let peers = s.peers();
+    let peers = if peers.is_empty() {
+        format!("{}:{}", s.format, s.id)
+    } else {
+        peers
+    };
+    let line = format!(
+        "{start:<23} {:<4} {peers:<32} {code:<9} {}",
+        status_word(s.status()),
+        s.summary
+    );
+    escape_controls(&line).into_owned()
+}
+
+/// Writes the list and a footer with counts per status and unparsed lines.
+pub fn write(out: &mut impl Write, loaded: &Loaded, sessions: &[&Session]) -> io::Result<()> {
+    for s in sessions {
+        writeln!(out, "{}", session_line(s))?;
+    }
+    writeln!(out, "{}", footer(loaded, sessions))
+}
+
+/// `12 sessions: 9 OK, 2 FAIL, 1 PART, 0 OPEN; 3 unparsed lines`.
+pub fn footer(loaded: &Loaded, sessions: &[&Session]) -> String {
+    let count = |st: Status| sessions.iter().filter(|s| s.status() == st).count();
+    let mut f = format!(
+        "{} sessions: {} OK, {} FAIL, {} PART, {} OPEN",
+        sessions.len(),
+        count(Status::Success),
+        count(Status::Failure),
+        count(Status::Partial),
+        count(Status::Open)
+    );
+    let unparsed = loaded.unparsed_count();
+    if unparsed > 0 {
+        f.push_str(&format!("; {unparsed} unparsed lines"));
+    }
+    f
+}

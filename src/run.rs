@@ -1,0 +1,80 @@
+//! Picks a mode from the command line and runs it; returns the process exit code.
+
+use crate::cli::Cli;
+use crate::formats;
+use crate::load::{self, LoadOptions};
+use crate::output;
+use crate::source::{self, Input};
+use std::io::{self, IsTerminal, Write};
+
+/// Exit code when no input could be read.
+pub const EXIT_NO_INPUT: i32 = 1;
+/// Exit code for usage errors (clap uses the same).
+pub const EXIT_USAGE: i32 = 2;
+
+pub fn run(cli: Cli) -> i32 {
+    if cli.formats {
+        print_formats();
+        return 0;
+    }
+    let format = match cli.format.as_deref() {
+        Some(name) => match formats::by_name(name) {
+            Some(f) => Some(f),
+            None => {
+                eprintln!("smtpscope: unknown format '{name}'; run `smtpscope --formats` for the list");
+                return EXIT_USAGE;
+            }
+        },
+        None => None,
+    };
+    let (inputs, problems) = if cli.files.is_empty() {
+        if io::stdin().is_terminal() {
+            eprintln!("smtpscope: no input; give log files or directories, or pipe a log into `smtpscope -`. Try --help.");
+            return EXIT_USAGE;
+        }
+        (vec![Input::Stdin], Vec::new())
+    } else {
+        source::expand(&cli.files)
+    };
+    for p in &problems {
+        eprintln!("smtpscope: {p}");
+    }
+    let opts = LoadOptions {
+        format,
+        year: cli.year,
+    };
+    let loaded = load::load_all(&inputs, &opts);
+    for p in &loaded.problems {
+        eprintln!("smtpscope: {p}");
+    }
+    if loaded.sources.is_empty() {
+        return EXIT_NO_INPUT;
+    }
+    let sessions: Vec<&crate::model::Session> = loaded.sessions.iter().collect();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = if cli.json {
+        let r = output::json::write(&mut out, &sessions, cli.reveal_secrets);
+        eprintln!("smtpscope: {}", output::list::footer(&loaded, &sessions));
+        r
+    } else {
+        output::list::write(&mut out, &loaded, &sessions)
+    };
+    match result.and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        // A closed pipe (`| head`) is a normal way to stop reading.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("smtpscope: writing output: {e}");
+            EXIT_NO_INPUT
+        }
+    }
+}
+
+fn print_formats() {
+    println!("Formats smtpscope reads (detected automatically; force one with --format NAME):\n");
+    for f in formats::all() {
+        println!("  {:<18} {}", f.name(), f.description());
+        println!("  {:<18} turn it on: {}\n", "", f.how_to_enable());
+    }
+}

@@ -1,0 +1,55 @@
+//! Log text is untrusted: it may carry terminal escape sequences, control bytes or bidi
+//! overrides written by whoever chose an EHLO name or a reply text. Everything shown to a
+//! terminal goes through here first.
+
+use std::borrow::Cow;
+
+/// True for characters that must never reach a terminal raw.
+fn is_dangerous(c: char) -> bool {
+    let u = c as u32;
+    u < 0x20 || u == 0x7f || (0x80..0xa0).contains(&u) || is_bidi_control(c)
+}
+
+/// Unicode bidirectional controls (Trojan Source): embeddings, overrides, isolates, marks.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Makes text safe for a terminal: C0 controls become caret notation (`ESC` → `^[`), DEL `^?`,
+/// C1 controls and bidi controls `<U+XXXX>`; a tab becomes one space. Borrowed when already
+/// safe, which is the common case.
+pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_dangerous) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        let u = c as u32;
+        match c {
+            '\t' => out.push(' '),
+            _ if u < 0x20 => {
+                out.push('^');
+                out.push((u as u8 + 0x40) as char);
+            }
+            '\u{7f}' => out.push_str("^?"),
+            _ if is_dangerous(c) => out.push_str(&format!("<U+{u:04X}>")),
+            _ => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_terminal_attacks() {
+        assert_eq!(escape_controls("a\x1b[2Jb"), "a^[[2Jb");
+        assert_eq!(escape_controls("\x1b]52;c;aGk=\x07"), "^[]52;c;aGk=^G");
+        assert_eq!(escape_controls("x\u{202E}y"), "x<U+202E>y");
+        assert_eq!(escape_controls("c1\u{9b}"), "c1<U+009B>");
+        assert_eq!(escape_controls("back\x08\r"), "back^H^M");
+        assert!(matches!(escape_controls("plain 日本語"), Cow::Borrowed(_)));
+    }
+}

@@ -1,0 +1,201 @@
+//! Where log text comes from: files, directories, standard input, gzip-rotated files. Reads
+//! are streaming and read-only; lines are capped so one enormous line cannot exhaust memory.
+
+use flate2::read::MultiGzDecoder;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// Longest line kept; the rest of a longer line is skipped and the line marked truncated.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// A thing to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Input {
+    /// The name shown to users and in `--json`'s `source`.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Stdin => "-".to_owned(),
+            Input::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// Turns command-line arguments into inputs: `-` is standard input, a directory contributes
+/// its regular files (sorted, not recursive, hidden files skipped). Problems are returned as
+/// messages so the other inputs still load.
+pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
+    let mut inputs = Vec::new();
+    let mut problems = Vec::new();
+    for arg in args {
+        if arg.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        match std::fs::metadata(arg) {
+            Ok(m) if m.is_dir() => match std::fs::read_dir(arg) {
+                Ok(entries) => {
+                    let mut files: Vec<PathBuf> = entries
+                        .filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|p| {
+                            !p.file_name()
+                                .and_then(|n| n.to_str())
+                                .is_some_and(|n| n.starts_with('.'))
+                                && std::fs::metadata(p).is_ok_and(|m| !m.is_dir())
+                        })
+                        .collect();
+                    files.sort();
+                    inputs.extend(files.into_iter().map(Input::File));
+                }
+                Err(e) => problems.push(format!("{}: cannot list directory: {e}", arg.display())),
+            },
+            Ok(_) => inputs.push(Input::File(arg.clone())),
+            Err(e) => problems.push(describe_io(arg, &e)),
+        }
+    }
+    (inputs, problems)
+}
+
+/// A user-facing sentence for an I/O error on `path`: what happened and what to try.
+pub fn describe_io(path: &Path, e: &io::Error) -> String {
+    let hint = match e.kind() {
+        io::ErrorKind::NotFound => " (check the path)",
+        io::ErrorKind::PermissionDenied => " (try sudo, or ask for read access)",
+        _ => "",
+    };
+    format!("{}: cannot read: {e}{hint}", path.display())
+}
+
+/// Opens an input for reading, transparently decompressing gzip (recognised by its magic
+/// bytes, not its name). Files are opened read-only and never locked.
+pub fn open(input: &Input) -> io::Result<Box<dyn BufRead + Send>> {
+    let raw: Box<dyn Read + Send> = match input {
+        Input::Stdin => Box::new(io::stdin()),
+        Input::File(p) => Box::new(File::open(p)?),
+    };
+    let mut buf = BufReader::with_capacity(256 * 1024, raw);
+    let head = buf.fill_buf()?;
+    if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+        return Ok(Box::new(BufReader::with_capacity(
+            256 * 1024,
+            MultiGzDecoder::new(buf),
+        )));
+    }
+    Ok(Box::new(buf))
+}
+
+/// Splits a byte stream into lines without ever holding more than [`MAX_LINE`] of one line.
+pub struct LineReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    number: u64,
+}
+
+/// One line as read: its number, its bytes (CR/LF removed), and whether it was cut short.
+pub struct RawLine<'a> {
+    pub number: u64,
+    pub bytes: &'a [u8],
+    pub truncated: bool,
+}
+
+impl<R: BufRead> LineReader<R> {
+    pub fn new(inner: R) -> Self {
+        LineReader {
+            inner,
+            buf: Vec::with_capacity(1024),
+            number: 0,
+        }
+    }
+
+    /// The next line, or `None` at end of input. A final line without a newline is returned.
+    pub fn next_line(&mut self) -> io::Result<Option<RawLine<'_>>> {
+        self.buf.clear();
+        let mut truncated = false;
+        let mut saw_any = false;
+        loop {
+            let avail = match self.inner.fill_buf() {
+                Ok(a) => a,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if avail.is_empty() {
+                if !saw_any {
+                    return Ok(None);
+                }
+                break;
+            }
+            saw_any = true;
+            let (take, done) = match memchr::memchr(b'\n', avail) {
+                Some(i) => (i, true),
+                None => (avail.len(), false),
+            };
+            let room = MAX_LINE.saturating_sub(self.buf.len());
+            if take > room {
+                truncated = true;
+            }
+            self.buf.extend_from_slice(&avail[..take.min(room)]);
+            let consumed = if done { take + 1 } else { take };
+            self.inner.consume(consumed);
+            if done {
+                break;
+            }
+        }
+        self.number += 1;
+        let mut end = self.buf.len();
+        if end > 0 && self.buf[end - 1] == b'\r' {
+            end -= 1;
+        }
+        Ok(Some(RawLine {
+            number: self.number,
+            bytes: &self.buf[..end],
+            truncated,
+        }))
+    }
+}
+
+/// True when the start of a file looks like binary data rather than a text log: NUL bytes or
+/// mostly non-text control bytes.
+pub fn looks_binary(head: &[u8]) -> bool {
+    if head.is_empty() {
+        return false;
+    }
+    let sample = &head[..head.len().min(8192)];
+    let nul = sample.iter().filter(|&&b| b == 0).count();
+    let ctrl = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b))
+        .count();
+    nul * 100 > sample.len() || ctrl * 10 > sample.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_and_caps_lines() {
+        let mut data = b"a\r\nbb\n".to_vec();
+        data.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        data.extend(b"\nlast");
+        let mut r = LineReader::new(io::Cursor::new(data));
+        let l = r.next_line().unwrap().unwrap();
+        assert_eq!((l.number, l.bytes, l.truncated), (1, &b"a"[..], false));
+        assert_eq!(r.next_line().unwrap().unwrap().bytes, b"bb");
+        let l = r.next_line().unwrap().unwrap();
+        assert!(l.truncated && l.bytes.len() == MAX_LINE);
+        assert_eq!(r.next_line().unwrap().unwrap().bytes, b"last");
+        assert!(r.next_line().unwrap().is_none());
+    }
+
+    #[test]
+    fn binary_detection() {
+        assert!(looks_binary(&[0u8, 1, 2, 3, 0, 0, 7, 8]));
+        assert!(!looks_binary(b"220 mail.example ESMTP\r\n"));
+    }
+}

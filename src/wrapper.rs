@@ -1,0 +1,217 @@
+//! Transport prefixes that other programs put in front of a log's own lines (syslog, journald,
+//! `docker logs -t`, PHP's `error_log`), stripped before detection so the native grammar
+//! underneath is recognised wherever the log was shipped.
+
+use crate::model::{parse_hms_frac, parse_iso_local, Timestamp};
+use chrono::NaiveDate;
+
+/// What a wrapper said about a line: when, on which host, from which program and process.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Wrapper<'a> {
+    pub time: Option<Timestamp>,
+    pub host: Option<&'a str>,
+    /// `postfix/smtpd` in `postfix/smtpd[123]:`.
+    pub program: Option<&'a str>,
+    pub pid: Option<u32>,
+}
+
+/// Strips any known wrappers from `line` and returns them with the native text beneath.
+/// `year` resolves syslog stamps, which carry no year.
+pub fn strip(line: &str, year: i32) -> (Wrapper<'_>, &str) {
+    let mut w = Wrapper::default();
+    let mut rest = line;
+    // docker logs -t: an RFC 3339 nanosecond stamp in front of anything.
+    if let Some((t, r)) = docker_stamp(rest) {
+        w.time = Some(t);
+        rest = r;
+    }
+    if let Some(r) = php_error_log(rest, &mut w) {
+        rest = r;
+    }
+    if let Some((t, r)) = syslog_stamp(rest, year).or_else(|| iso_syslog_stamp(rest)) {
+        if let Some(r2) = host_program(r, &mut w) {
+            w.time = Some(t);
+            rest = r2;
+        }
+    }
+    (w, rest)
+}
+
+/// `2024-07-03T17:18:06.602438620Z ` (docker) — a `T`, a fraction and a `Z` or offset, then a space.
+fn docker_stamp(s: &str) -> Option<(Timestamp, &str)> {
+    let b = s.as_bytes();
+    if b.len() < 21 || b[10] != b'T' || b[19] != b'.' {
+        return None;
+    }
+    let sp = s[..s.len().min(40)].find(' ')?;
+    let stamp = &s[..sp];
+    let (body, offset) = split_offset(stamp)?;
+    let when = parse_iso_local(body)?;
+    let mut t = Timestamp::local(when);
+    t.offset = Some(offset);
+    Some((t, &s[sp + 1..]))
+}
+
+fn split_offset(stamp: &str) -> Option<(&str, i32)> {
+    if let Some(body) = stamp.strip_suffix('Z') {
+        return Some((body, 0));
+    }
+    let b = stamp.as_bytes();
+    if b.len() > 25 {
+        let tail = &stamp[stamp.len() - 6..];
+        let tb = tail.as_bytes();
+        if (tb[0] == b'+' || tb[0] == b'-') && tb[3] == b':' {
+            let h: i32 = tail[1..3].parse().ok()?;
+            let m: i32 = tail[4..6].parse().ok()?;
+            let sign = if tb[0] == b'-' { -1 } else { 1 };
+            return Some((&stamp[..stamp.len() - 6], sign * (h * 3600 + m * 60)));
+        }
+        let tail = &stamp[stamp.len() - 5..];
+        let tb = tail.as_bytes();
+        if (tb[0] == b'+' || tb[0] == b'-') && tb[1..].iter().all(u8::is_ascii_digit) {
+            let h: i32 = tail[1..3].parse().ok()?;
+            let m: i32 = tail[3..5].parse().ok()?;
+            let sign = if tb[0] == b'-' { -1 } else { 1 };
+            return Some((&stamp[..stamp.len() - 5], sign * (h * 3600 + m * 60)));
+        }
+    }
+    None
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// RFC 3164: `Mar 22 18:20:29 ` or `Jul  7 01:02:03 ` (optionally with a fraction).
+fn syslog_stamp(s: &str, year: i32) -> Option<(Timestamp, &str)> {
+    let b = s.as_bytes();
+    if b.len() < 16 || b[3] != b' ' {
+        return None;
+    }
+    let month = MONTHS.iter().position(|m| *m == &s[..3])? as u32 + 1;
+    let day_str = s[4..6].trim_start();
+    let day: u32 = day_str.parse().ok()?;
+    if b[6] != b' ' {
+        return None;
+    }
+    let rest = &s[7..];
+    let end = rest.find(' ')?;
+    let time = parse_hms_frac(&rest[..end])?;
+    let date = NaiveDate::from_ymd_opt(year, month, day)?;
+    Some((Timestamp::local(date.and_time(time)), &rest[end + 1..]))
+}
+
+/// RFC 5424 / rsyslog high precision / journald short-iso: `2024-01-02T03:04:05.123+01:00 `.
+fn iso_syslog_stamp(s: &str) -> Option<(Timestamp, &str)> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[10] != b'T' {
+        return None;
+    }
+    let sp = s[..s.len().min(40)].find(' ')?;
+    let stamp = &s[..sp];
+    let (body, offset) = match split_offset(stamp) {
+        Some((body, off)) => (body, Some(off)),
+        None => (stamp, None),
+    };
+    let when = parse_iso_local(body)?;
+    let mut t = Timestamp::local(when);
+    t.offset = offset;
+    Some((t, &s[sp + 1..]))
+}
+
+/// `host prog[pid]: ` or `host prog: ` after a syslog stamp.
+fn host_program<'a>(s: &'a str, w: &mut Wrapper<'a>) -> Option<&'a str> {
+    let sp = s.find(' ')?;
+    let host = &s[..sp];
+    if host.is_empty() || host.contains(['[', ':']) {
+        return None;
+    }
+    let rest = &s[sp + 1..];
+    let colon = rest
+        .find(": ")
+        .or_else(|| rest.strip_suffix(':').map(|r| r.len()))?;
+    let tag = &rest[..colon];
+    if tag.is_empty() || tag.contains(' ') {
+        return None;
+    }
+    let (program, pid) = match tag.find('[') {
+        Some(open) if tag.ends_with(']') => (&tag[..open], tag[open + 1..tag.len() - 1].parse().ok()),
+        Some(_) => return None,
+        None => (tag, None),
+    };
+    w.host = Some(host);
+    w.program = Some(program);
+    w.pid = pid;
+    Some(rest.get(colon + 2..).unwrap_or(""))
+}
+
+/// PHP `error_log()`: `[11-Apr-2023 10:49:15 UTC] `.
+fn php_error_log<'a>(s: &'a str, w: &mut Wrapper<'a>) -> Option<&'a str> {
+    let b = s.as_bytes();
+    if b.len() < 23 || b[0] != b'[' || b[3] != b'-' || b[7] != b'-' || b[12] != b' ' {
+        return None;
+    }
+    let close = s[..s.len().min(40)].find("] ")?;
+    let inner = &s[1..close];
+    let day: u32 = inner[0..2].parse().ok()?;
+    let month = MONTHS.iter().position(|m| *m == &inner[3..6])? as u32 + 1;
+    let year: i32 = inner[7..11].parse().ok()?;
+    let time = parse_hms_frac(inner.get(12..20)?)?;
+    let when = NaiveDate::from_ymd_opt(year, month, day)?.and_time(time);
+    w.time = Some(if inner.ends_with("UTC") {
+        Timestamp::utc(when)
+    } else {
+        Timestamp::local(when)
+    });
+    Some(&s[close + 2..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_syslog() {
+        let (w, rest) = strip(
+            "Nov 22 10:00:01 mx1 postfix/smtpd[4242]: connect from a[1.2.3.4]",
+            2026,
+        );
+        assert_eq!(w.program, Some("postfix/smtpd"));
+        assert_eq!(w.pid, Some(4242));
+        assert_eq!(w.host, Some("mx1"));
+        assert_eq!(rest, "connect from a[1.2.3.4]");
+        assert_eq!(w.time.unwrap().to_string(), "2026-11-22T10:00:01");
+        let (_, rest) = strip("Jul  7 01:02:03 h app: hello", 2026);
+        assert_eq!(rest, "hello");
+    }
+
+    #[test]
+    fn strips_docker_then_syslog() {
+        let (w, rest) = strip(
+            "2024-07-03T17:18:06.602438620Z Jul 03 19:18:06 mail postfix/smtpd[7610]: disconnect from x",
+            2024,
+        );
+        assert_eq!(w.program, Some("postfix/smtpd"));
+        assert_eq!(rest, "disconnect from x");
+    }
+
+    #[test]
+    fn leaves_native_lines_alone() {
+        for line in [
+            "2023-04-11 10:49:15 CLIENT -> SERVER: EHLO x",
+            "1 2019-02-06T15:03:11.586 5 7 ### SMTP Connected",
+            "2022-10-19T08:44:41.856Z,EX01\\Default,08DAB1,0,10.0.0.1:25,10.0.0.2:1234,+,,",
+            "[2018.05.07] 22:54:21 [1.2.3.4][63985015] cmd: EHLO x",
+            "SMTP: 17:22:27 [tx] EHLO x",
+        ] {
+            assert_eq!(strip(line, 2026).1, line);
+        }
+    }
+
+    #[test]
+    fn strips_php_error_log() {
+        let (w, rest) = strip("[11-Apr-2023 10:49:15 UTC] SERVER -> CLIENT: 220 hi", 2026);
+        assert_eq!(rest, "SERVER -> CLIENT: 220 hi");
+        assert_eq!(w.time.unwrap().to_string(), "2023-04-11T10:49:15Z");
+    }
+}

@@ -1,0 +1,44 @@
+//! Helpers shared by the integration tests: load a sample through the real pipeline and
+//! describe sessions compactly so golden assertions stay readable.
+#![allow(dead_code)]
+
+use smtpscope::load::{load_input, LoadOptions, SourceReport};
+use smtpscope::model::{Direction, Session};
+use smtpscope::source::Input;
+use std::path::PathBuf;
+
+/// Path of a file in `sample-logs/`.
+pub fn sample(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-logs")
+        .join(name)
+}
+
+/// Loads a sample with format detection, panicking with the loader's message on failure.
+pub fn load(name: &str) -> (Vec<Session>, SourceReport) {
+    load_input(&Input::File(sample(name)), &LoadOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// `status code enhanced` of a session, e.g. `failure 535 5.7.8` or `success - -`.
+pub fn verdict(s: &Session) -> String {
+    let code = s.decisive_code();
+    format!(
+        "{} {} {}",
+        s.status().as_str(),
+        code.map_or("-".to_string(), |c| c.basic.to_string()),
+        code.and_then(|c| c.enhanced)
+            .map_or("-".to_string(), |e| e.to_string())
+    )
+}
+
+/// One letter per event: `C` client, `S` server, `I` info — the shape of the conversation.
+pub fn directions(s: &Session) -> String {
+    s.events
+        .iter()
+        .map(|e| match e.dir {
+            Direction::Client => 'C',
+            Direction::Server => 'S',
+            Direction::Info => 'I',
+        })
+        .collect()
+}
