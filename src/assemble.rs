@@ -3,7 +3,9 @@
 //! status are handled once.
 
 use crate::formats::{Item, Record};
-use crate::model::{parse_reply_line, Direction, Event, EventKind, InfoKind, Session, Step, Timestamp};
+use crate::model::{
+    parse_reply_line, Direction, Enhanced, Event, EventKind, InfoKind, ReplyCode, Session, Step, Timestamp,
+};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -33,6 +35,8 @@ pub struct Assembler {
     sessions: Vec<Session>,
     tracks: Vec<Track>,
     active: HashMap<String, usize>,
+    /// The last session opened under each key, ended or not (for [`Item::Late`]).
+    last_by_key: HashMap<String, usize>,
     used_keys: HashMap<String, u32>,
     generated: u32,
     dirty: Vec<bool>,
@@ -49,6 +53,7 @@ impl Assembler {
             sessions: Vec::new(),
             tracks: Vec::new(),
             active: HashMap::new(),
+            last_by_key: HashMap::new(),
             used_keys: HashMap::new(),
             generated: 0,
             dirty: Vec::new(),
@@ -79,6 +84,14 @@ impl Assembler {
                 self.active.remove(&rec.key);
                 self.open(&rec.key, rec.line)
             }
+            Item::Late(..) => match self
+                .active
+                .get(&rec.key)
+                .or_else(|| self.last_by_key.get(&rec.key))
+            {
+                Some(&i) => i,
+                None => self.open(&rec.key, rec.line),
+            },
             _ => match self.active.get(&rec.key) {
                 Some(&i) => i,
                 None => self.open(&rec.key, rec.line),
@@ -100,6 +113,20 @@ impl Assembler {
             Item::Client(text) => client(s, track, rec.line, rec.time, text),
             Item::Server(text) => server(s, track, rec.line, rec.time, text),
             Item::ServerMore(text) => server_more(s, track, rec.line, rec.time, text),
+            Item::ServerFor(step, text) => {
+                let mut ev = Event::new(rec.line, rec.time, Direction::Server, EventKind::Reply, text);
+                ev.code = parse_reply_line(&ev.text).map(|r| ReplyCode {
+                    basic: r.code,
+                    enhanced: r.enhanced,
+                });
+                ev.step = Some(step);
+                s.events.push(ev);
+            }
+            Item::Late(kind, text) => {
+                let mut ev = Event::new(rec.line, rec.time, Direction::Info, EventKind::Info(kind), text);
+                ev.code = find_reply_code(&ev.text);
+                s.events.push(ev);
+            }
             Item::Info(kind, text) => {
                 if matches!(kind, InfoKind::Closed | InfoKind::ConnectFailed) {
                     s.closed = true;
@@ -150,6 +177,7 @@ impl Assembler {
         self.dirty.push(true);
         let i = self.sessions.len() - 1;
         self.active.insert(key.to_owned(), i);
+        self.last_by_key.insert(key.to_owned(), i);
         i
     }
 
@@ -343,4 +371,60 @@ fn append_or_push(
         return;
     }
     s.events.push(Event::new(line, time, dir, kind, text));
+}
+
+/// Finds the SMTP reply quoted inside a note (`… said: 550 5.1.1 <x>: User unknown`,
+/// `… 554 5.7.1 Relay access denied`): a `[245]xx` code followed by an enhanced code, or a
+/// code right after `said:`.
+pub fn find_reply_code(text: &str) -> Option<ReplyCode> {
+    let b = text.as_bytes();
+    let mut fallback = None;
+    for i in 0..b.len().saturating_sub(2) {
+        if !(b'2'..=b'5').contains(&b[i])
+            || !b[i + 1].is_ascii_digit()
+            || !b[i + 2].is_ascii_digit()
+            || (i > 0 && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'-' | b':' | b'/')))
+        {
+            continue;
+        }
+        let after = b.get(i + 3).copied();
+        if !matches!(after, None | Some(b' ') | Some(b'-')) {
+            continue;
+        }
+        let code =
+            u16::from(b[i] - b'0') * 100 + u16::from(b[i + 1] - b'0') * 10 + u16::from(b[i + 2] - b'0');
+        let rest = text.get(i + 4..).unwrap_or("").trim_start();
+        if let Some((e, _)) = Enhanced::parse_prefix(rest) {
+            if e.class == b[i] - b'0' {
+                return Some(ReplyCode {
+                    basic: code,
+                    enhanced: Some(e),
+                });
+            }
+        }
+        if fallback.is_none() && text[..i].trim_end().ends_with("said:") {
+            fallback = Some(ReplyCode {
+                basic: code,
+                enhanced: None,
+            });
+        }
+    }
+    fallback
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_quoted_reply_codes() {
+        let c =
+            find_reply_code("to=<a@b>, status=bounced (host x[1.2.3.4] said: 550 5.1.1 <a@b>: User unknown)")
+                .unwrap();
+        assert_eq!(c.to_string(), "550 5.1.1");
+        let c = find_reply_code("host said: 451 try later").unwrap();
+        assert_eq!(c.to_string(), "451");
+        assert!(find_reply_code("size=1234 nrcpt=1 (queue active)").is_none());
+        assert!(find_reply_code("port 587 at 10:22:33").is_none());
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod assemble;
 pub mod cli;
+pub mod explain;
 pub mod formats;
 pub mod load;
 pub mod model;

@@ -39,8 +39,15 @@ pub enum Item {
     /// More text for the server reply before it, with no code of its own (unprefixed
     /// continuation lines).
     ServerMore(String),
+    /// A server reply whose command the log names but does not show (summary logs:
+    /// `NOQUEUE: reject: RCPT from …: 554 5.7.1 …`). Text starts with the reply code.
+    ServerFor(crate::model::Step, String),
     /// A note from the program that wrote the log.
     Info(InfoKind, String),
+    /// A note that may arrive after the connection ended (a delivery result logged later:
+    /// Postfix `status=sent`, Exim `=>`). Attaches to the last session under this key, ended
+    /// or not; the format must therefore use keys that are unique per connection.
+    Late(InfoKind, String),
     /// Who is talking, when the log says so.
     Peers {
         client: Option<String>,
