@@ -43,7 +43,7 @@ fn docker_stamp(s: &str) -> Option<(Timestamp, &str)> {
     if b.len() < 21 || b[10] != b'T' || b[19] != b'.' {
         return None;
     }
-    let sp = s[..s.len().min(40)].find(' ')?;
+    let sp = head(s, 40).find(' ')?;
     let stamp = &s[..sp];
     let (body, offset) = split_offset(stamp)?;
     let when = parse_iso_local(body)?;
@@ -58,24 +58,33 @@ fn split_offset(stamp: &str) -> Option<(&str, i32)> {
     }
     let b = stamp.as_bytes();
     if b.len() > 25 {
-        let tail = &stamp[stamp.len() - 6..];
+        let tail = stamp.get(stamp.len() - 6..)?;
         let tb = tail.as_bytes();
         if (tb[0] == b'+' || tb[0] == b'-') && tb[3] == b':' {
-            let h: i32 = tail[1..3].parse().ok()?;
-            let m: i32 = tail[4..6].parse().ok()?;
+            let h: i32 = tail.get(1..3)?.parse().ok()?;
+            let m: i32 = tail.get(4..6)?.parse().ok()?;
             let sign = if tb[0] == b'-' { -1 } else { 1 };
-            return Some((&stamp[..stamp.len() - 6], sign * (h * 3600 + m * 60)));
+            return Some((stamp.get(..stamp.len() - 6)?, sign * (h * 3600 + m * 60)));
         }
-        let tail = &stamp[stamp.len() - 5..];
+        let tail = stamp.get(stamp.len() - 5..)?;
         let tb = tail.as_bytes();
         if (tb[0] == b'+' || tb[0] == b'-') && tb[1..].iter().all(u8::is_ascii_digit) {
-            let h: i32 = tail[1..3].parse().ok()?;
-            let m: i32 = tail[3..5].parse().ok()?;
+            let h: i32 = tail.get(1..3)?.parse().ok()?;
+            let m: i32 = tail.get(3..5)?.parse().ok()?;
             let sign = if tb[0] == b'-' { -1 } else { 1 };
-            return Some((&stamp[..stamp.len() - 5], sign * (h * 3600 + m * 60)));
+            return Some((stamp.get(..stamp.len() - 5)?, sign * (h * 3600 + m * 60)));
         }
     }
     None
+}
+
+/// The longest prefix of `s` of at most `n` bytes that ends on a character boundary.
+fn head(s: &str, n: usize) -> &str {
+    let mut end = n.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 const MONTHS: [&str; 12] = [
@@ -88,13 +97,13 @@ fn syslog_stamp(s: &str, year: i32) -> Option<(Timestamp, &str)> {
     if b.len() < 16 || b[3] != b' ' {
         return None;
     }
-    let month = MONTHS.iter().position(|m| *m == &s[..3])? as u32 + 1;
-    let day_str = s[4..6].trim_start();
+    let month = MONTHS.iter().position(|m| Some(*m) == s.get(..3))? as u32 + 1;
+    let day_str = s.get(4..6)?.trim_start();
     let day: u32 = day_str.parse().ok()?;
     if b[6] != b' ' {
         return None;
     }
-    let rest = &s[7..];
+    let rest = s.get(7..)?;
     let end = rest.find(' ')?;
     let time = parse_hms_frac(&rest[..end])?;
     let date = NaiveDate::from_ymd_opt(year, month, day)?;
@@ -107,7 +116,7 @@ fn iso_syslog_stamp(s: &str) -> Option<(Timestamp, &str)> {
     if b.len() < 20 || b[10] != b'T' {
         return None;
     }
-    let sp = s[..s.len().min(40)].find(' ')?;
+    let sp = head(s, 40).find(' ')?;
     let stamp = &s[..sp];
     let (body, offset) = match split_offset(stamp) {
         Some((body, off)) => (body, Some(off)),
@@ -151,11 +160,11 @@ fn php_error_log<'a>(s: &'a str, w: &mut Wrapper<'a>) -> Option<&'a str> {
     if b.len() < 23 || b[0] != b'[' || b[3] != b'-' || b[7] != b'-' || b[12] != b' ' {
         return None;
     }
-    let close = s[..s.len().min(40)].find("] ")?;
-    let inner = &s[1..close];
-    let day: u32 = inner[0..2].parse().ok()?;
-    let month = MONTHS.iter().position(|m| *m == &inner[3..6])? as u32 + 1;
-    let year: i32 = inner[7..11].parse().ok()?;
+    let close = head(s, 40).find("] ")?;
+    let inner = s.get(1..close)?;
+    let day: u32 = inner.get(0..2)?.parse().ok()?;
+    let month = MONTHS.iter().position(|m| Some(*m) == inner.get(3..6))? as u32 + 1;
+    let year: i32 = inner.get(7..11)?.parse().ok()?;
     let time = parse_hms_frac(inner.get(12..20)?)?;
     let when = NaiveDate::from_ymd_opt(year, month, day)?.and_time(time);
     w.time = Some(if inner.ends_with("UTC") {

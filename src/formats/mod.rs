@@ -138,7 +138,7 @@ pub fn split_run_together(reply: &str) -> Vec<&str> {
     let mut start = 0;
     let mut i = 4;
     while i + 4 <= b.len() {
-        if &reply[i..i + 3] == code
+        if &b[i..i + 3] == code.as_bytes()
             && i > start
             && (b[i + 3] == b'-'
                 || (b[i + 3] == b' ' && !b[i - 1].is_ascii_digit() && !b[i - 1].is_ascii_whitespace()))
