@@ -4,6 +4,7 @@
 pub mod assemble;
 pub mod cli;
 pub mod explain;
+pub mod feed;
 pub mod formats;
 pub mod load;
 pub mod model;

@@ -182,6 +182,11 @@ impl Pipeline {
         }
     }
 
+    /// What is known about the source so far (unparsed counts are filled in at the end).
+    pub fn report(&self) -> &SourceReport {
+        &self.report
+    }
+
     /// The sessions assembled so far (statuses as of the last [`Pipeline::take_changed`]).
     pub fn sessions(&self) -> &[Session] {
         self.parser.as_ref().map_or(&[], |p| p.2.sessions())
@@ -254,14 +259,18 @@ pub fn load_input(input: &Input, opts: &LoadOptions) -> Result<(Vec<Session>, So
         Input::File(p) => LoadError::Io(source::describe_io(p, &e)),
         Input::Stdin => LoadError::Io(format!("standard input: cannot read: {e}")),
     })?;
-    let year = match input {
+    load_reader(name, reader, opts, input_year(input))
+}
+
+/// The year assumed for stamps that carry none: the file's modification year, or this year.
+pub fn input_year(input: &Input) -> i32 {
+    match input {
         Input::File(p) => std::fs::metadata(p)
             .and_then(|m| m.modified())
             .map(|t| chrono::DateTime::<chrono::Local>::from(t).year())
             .unwrap_or_else(|_| chrono::Local::now().year()),
         Input::Stdin => chrono::Local::now().year(),
-    };
-    load_reader(name, reader, opts, year)
+    }
 }
 
 /// Loads every input; an input that fails is reported in `problems` and the rest still load.
