@@ -1,6 +1,7 @@
 //! Golden tests for the Outlook Express / Internet Mail and News `Smtp.log`.
 mod common;
 use common::*;
+use proptest::prelude::*;
 use smtpscope::load::{load_input, load_reader, LoadOptions};
 use smtpscope::model::{EventKind, Session, Step};
 use smtpscope::output::json::session_json;
@@ -177,4 +178,59 @@ fn detected_behind_a_syslog_prefix() {
     assert_eq!(verdicts.len(), 7);
     assert_eq!(verdicts[2], "partial 550 5.1.1");
     assert_eq!(sessions[1].end.unwrap().to_string(), "2008-03-15T00:00:05");
+}
+
+/// Pieces of this format's grammar, so random input reaches the header, note and dot rules.
+const FRAGMENTS: &[&str] = &[
+    "SMTP: 23:59:59 [rx] ",
+    "SMTP: 00:00:01 [tx] ",
+    "SMTP: 7:05:00 [db] ",
+    "06) [tx] ",
+    "[db] ",
+    "Connecting to '",
+    "' on port ",
+    "Connection to 'h' closed.",
+    "srv_addr = ",
+    "SMTP Log started at ",
+    "Thu Aug 01 17:22:27",
+    "13/31/99 25:61:61",
+    "Microsoft Outlook Express 4.72.3110.1",
+    "could not be found",
+    "'",
+    ".",
+    "250-",
+    "334 VXNlcm5hbWU6",
+    "221 bye",
+    "AUTH LOGIN",
+    "DATA",
+    "354 go",
+    "日本",
+    "\u{1b}[2J",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Any mix of this format's pieces and random bytes loads without panicking, and every
+    /// session gets one of the four status words.
+    #[test]
+    fn random_oe_like_input_never_panics(parts in prop::collection::vec(
+        prop_oneof![
+            prop::sample::select(FRAGMENTS).prop_map(|s| s.as_bytes().to_vec()),
+            prop::collection::vec(any::<u8>(), 0..8),
+            Just(b"\n".to_vec()),
+        ],
+        0..60,
+    )) {
+        let opts = LoadOptions {
+            format: smtpscope::formats::by_name("outlook-express"),
+            year: Some(1996),
+        };
+        if let Ok((sessions, _)) = load_reader("fuzz".into(), Cursor::new(parts.concat()), &opts, 1996) {
+            for s in &sessions {
+                prop_assert!(["success", "failure", "partial", "open"].contains(&s.status().as_str()));
+                let _ = session_json(s, false);
+            }
+        }
+    }
 }
