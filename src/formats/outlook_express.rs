@@ -75,9 +75,11 @@ struct Parser {
     date: Option<NaiveDate>,
     last_clock: Option<NaiveTime>,
     in_session: bool,
-    /// The session's server as the `Connecting to` line names it (`host` or `host:port`) and
-    /// its port, held until `srv_addr` adds the address or another line arrives.
+    /// The server host and port the `Connecting to` line names, held back until `srv_addr`
+    /// adds the address (`host[ip]:port`) or another line arrives.
     peer: Option<(String, Option<String>)>,
+    /// The line of that `Connecting to` note.
+    peer_line: u64,
     /// The server said `221`/`421`: the connection is over even without a close note.
     said_goodbye: bool,
     /// An empty `[tx]` was logged (the start of `<CRLF>.<CRLF>`); the `.` line is its text.
@@ -125,7 +127,8 @@ impl LineParser for Parser {
     }
 
     fn finish(&mut self, out: &mut Vec<Record>) {
-        self.flush_peer(0, None, &mut Out { records: out });
+        let n = self.peer_line;
+        self.flush_peer(n, None, &mut Out { records: out });
     }
 }
 
@@ -160,6 +163,7 @@ impl Parser {
             self.said_goodbye = false;
             out.push(KEY, n, time, Item::Begin);
             self.peer = target;
+            self.peer_line = n;
             out.push(KEY, n, time, Item::Info(InfoKind::Connecting, text.to_owned()));
             return;
         }
@@ -447,6 +451,14 @@ mod tests {
             })
             .collect();
         assert_eq!(servers, ["smtp.example.net[192.0.2.25]:25"]);
+    }
+
+    #[test]
+    fn a_file_ending_at_connecting_still_names_the_server() {
+        let recs = run(&["", "[db] Connecting to 'smtp.example.net'."]);
+        let last = recs.last().unwrap();
+        assert_eq!(last.line, 2);
+        assert!(matches!(&last.item, Item::Peers { server: Some(s), .. } if s == "smtp.example.net"));
     }
 
     #[test]
