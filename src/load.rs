@@ -95,7 +95,9 @@ impl Pipeline {
 
     fn start(&mut self, f: &'static dyn Format) {
         self.report.format = Some(f.name());
-        self.parser = Some((f, f.parser(), Assembler::new(self.name.clone(), f.name())));
+        let mut parser = f.parser();
+        parser.set_year(self.year);
+        self.parser = Some((f, parser, Assembler::new(self.name.clone(), f.name())));
     }
 
     /// The format in use, once detected.

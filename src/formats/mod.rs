@@ -6,6 +6,7 @@ use crate::model::{InfoKind, Timestamp};
 use crate::wrapper::Wrapper;
 
 pub mod fourd;
+pub mod outlook_express;
 
 /// One input line after wrapper stripping.
 #[derive(Clone, Debug)]
@@ -95,13 +96,16 @@ pub trait Format: Sync {
 /// Reads lines of one source in order.
 pub trait LineParser: Send {
     fn parse(&mut self, line: &InputLine<'_>, out: &mut Vec<Record>);
+    /// The year to assume for dates the log writes without one (`--year`, else the file's
+    /// modification year). Called once, before the first line.
+    fn set_year(&mut self, _year: i32) {}
     /// Called at the end of the input (or before a live source pauses) to flush held state.
     fn finish(&mut self, _out: &mut Vec<Record>) {}
 }
 
 /// Every format smtpscope knows, in detection priority order (more specific first).
 pub fn all() -> &'static [&'static dyn Format] {
-    &[&fourd::FourD]
+    &[&fourd::FourD, &outlook_express::OutlookExpress]
 }
 
 /// Finds a format by its `--format` name.
