@@ -6,6 +6,8 @@ use crate::model::{InfoKind, Timestamp};
 use crate::wrapper::Wrapper;
 
 pub mod fourd;
+pub mod smartermail_delivery;
+pub mod smartermail_smtp;
 
 /// One input line after wrapper stripping.
 #[derive(Clone, Debug)]
@@ -101,7 +103,11 @@ pub trait LineParser: Send {
 
 /// Every format smtpscope knows, in detection priority order (more specific first).
 pub fn all() -> &'static [&'static dyn Format] {
-    &[&fourd::FourD]
+    &[
+        &fourd::FourD,
+        &smartermail_smtp::SmarterMailSmtp,
+        &smartermail_delivery::SmarterMailDelivery,
+    ]
 }
 
 /// Finds a format by its `--format` name.
