@@ -267,3 +267,78 @@ fn smtp_log_details() {
     let json = session_json(&sessions[0], false);
     assert!(!json.contains("ZGF2ZUBleGFtcGxlLm5ldA==") && !json.contains("c2VjcmV0LXNhdWNl"));
 }
+
+#[test]
+fn lines_after_the_end_open_no_phantom_session() {
+    let text = "\
+[2026.05.11] 10:00:00 [192.0.2.9][77] rsp: 220 mail.example.net
+[2026.05.11] 10:00:00 [192.0.2.9][77] disconnected at 5/11/2026 10:00:00 AM
+250 stray reply after the disconnect
+";
+    let (sessions, report) = load_text(text);
+    assert_eq!(ids(&sessions), ["77"]);
+    assert_eq!(report.unparsed_count, 1);
+}
+
+mod hostile {
+    use proptest::prelude::*;
+    use smtpscope::formats;
+    use smtpscope::load::{load_reader, LoadOptions};
+    use std::io::Cursor;
+
+    /// SmarterMail grammar pieces mixed with junk, so random input reaches the note rules.
+    const FRAGMENTS: &[&str] = &[
+        "[2026.03.04] 09:14:02 [203.0.113.45][1] ",
+        "[2026.03.04] 09:14:02.5 [][2] ",
+        "[2026.03.04] 09:14:02 [40211] ",
+        "cmd: ",
+        "rsp: ",
+        "CMD: ",
+        "RSP: ",
+        "250-a250-b250 c",
+        "354 ",
+        "550-5.1.1 ",
+        "connected at ",
+        "disconnected at ",
+        "Authenticated as ",
+        "login failed",
+        "Delivery started for ",
+        "Initiating connection to ",
+        "Connection to 192.0.2.1:25 from ",
+        " succeeded (Id: 1)",
+        " failed",
+        "Delivery for a to b has completed (",
+        "Delivered)",
+        "Delivery finished for ",
+        "Starting local delivery to ",
+        "日本語",
+        "\t",
+        "(",
+    ];
+
+    fn soup() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                prop::sample::select(FRAGMENTS).prop_map(|s| s.as_bytes().to_vec()),
+                prop::collection::vec(any::<u8>(), 0..8),
+                Just(b"\n".to_vec()),
+            ],
+            0..60,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Both SmarterMail parsers survive any mix of their grammar and junk.
+        #[test]
+        fn smartermail_parsers_never_panic(data in soup()) {
+            for name in ["smartermail-smtp", "smartermail-delivery"] {
+                let opts = LoadOptions { format: formats::by_name(name), year: None };
+                let loaded = load_reader("fuzz".into(), Cursor::new(data.clone()), &opts, 2026);
+                prop_assert!(loaded.is_ok());
+            }
+        }
+    }
+}

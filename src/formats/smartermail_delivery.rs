@@ -155,6 +155,8 @@ impl Parser {
             out.push(key, number, time, info(InfoKind::Closed));
             out.push(key, number, time, Item::End);
             self.deliveries.remove(key);
+            // Unprefixed lines after the finish belong to no session.
+            self.last_key = None;
         } else if lower.contains("local delivery") {
             let server = Some(LOCAL_MAILBOX.to_owned());
             out.push(key, number, time, Item::Peers { client: None, server });

@@ -115,6 +115,8 @@ impl Parser {
             out.push(key, number, time, Item::Info(InfoKind::Closed, note.to_owned()));
             out.push(key, number, time, Item::End);
             self.open.remove(key);
+            // Unprefixed lines after a disconnect belong to no session.
+            self.last_key = None;
         } else {
             out.push(key, number, time, Item::Info(note_kind(&lower), note.to_owned()));
         }
@@ -153,8 +155,7 @@ fn note_kind(lower: &str) -> InfoKind {
     {
         InfoKind::AuthFailed
     } else if lower.contains("blacklisted")
-        || lower.contains("blocked by")
-        || lower.contains("is blocked")
+        || (lower.contains("blocked") && !lower.contains("not blocked"))
         || lower.contains("rejected")
     {
         InfoKind::Rejected
