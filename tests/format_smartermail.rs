@@ -172,21 +172,40 @@ fn delivery_log_directions_and_continuations() {
 fn each_log_is_detected_as_its_own_format_only() {
     let smtp = sample_text("smartermail-smtp.log");
     let delivery = sample_text("smartermail-delivery.log");
-    let line = |text| InputLine {
-        number: 1,
-        text,
-        wrapper: Wrapper::default(),
-    };
+    fn line(text: &str) -> InputLine<'_> {
+        InputLine {
+            number: 1,
+            text,
+            wrapper: Wrapper::default(),
+        }
+    }
     let smtp_f = formats::by_name("smartermail-smtp").expect("registered");
     let delivery_f = formats::by_name("smartermail-delivery").expect("registered");
+    let hits = |f: &dyn formats::Format, text: &str| text.lines().filter(|l| f.detect(&line(l))).count();
     for l in smtp.lines() {
-        assert!(smtp_f.detect(&line(l)), "{l}");
         assert!(!delivery_f.detect(&line(l)), "{l}");
     }
-    for l in delivery.lines().filter(|l| l.starts_with('[')) {
-        assert!(delivery_f.detect(&line(l)), "{l}");
+    for l in delivery.lines() {
         assert!(!smtp_f.detect(&line(l)), "{l}");
     }
+    // Every command and reply line counts; notes do not.
+    assert_eq!(
+        hits(smtp_f, &smtp),
+        smtp.matches("] cmd: ").count() + smtp.matches("] rsp: ").count()
+    );
+    assert!(hits(delivery_f, &delivery) > delivery.lines().count() * 3 / 4);
+}
+
+#[test]
+fn imap_log_with_the_same_prefix_is_not_taken_for_smtp() {
+    let text = "\
+[2026.05.11] 10:00:00 [192.0.2.9][501] connected at 5/11/2026 10:00:00 AM
+[2026.05.11] 10:00:00 [192.0.2.9][501] rsp: * OK IMAP4rev1 server ready
+[2026.05.11] 10:00:00 [192.0.2.9][501] cmd: A1 LOGIN bob@example.net hunter2
+[2026.05.11] 10:00:00 [192.0.2.9][501] rsp: A1 OK LOGIN completed
+";
+    let err = load_reader("imap".into(), Cursor::new(text), &LoadOptions::default(), 2026);
+    assert!(err.is_err(), "an IMAP log must not be read as SMTP");
 }
 
 #[test]

@@ -49,8 +49,32 @@ impl Format for SmarterMailDelivery {
     fn how_to_enable(&self) -> &'static str {
         "In SmarterMail as system administrator: Settings → Logging, set the Delivery log to \"Detailed\" (lower levels leave out the CMD:/RSP: lines). Daily files such as 2026.03.04-delivery.log are written to the logs folder (C:\\SmarterMail\\Logs by default); Troubleshooting → View Logs shows the same lines."
     }
+    /// Counts lines with this prefix whose message is a `CMD:`, a coded `RSP:` or a known
+    /// delivery note, so other logs with a `[date] time [n]` prefix are not taken for it; and,
+    /// for pasted excerpts, a bare prefix or an unprefixed note only SmarterMail writes.
     fn detect(&self, line: &InputLine<'_>) -> bool {
-        ENTRY.is_match(line.text)
+        let Some(c) = ENTRY.captures(line.text) else {
+            let lower: String = line
+                .text
+                .chars()
+                .take(24)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            return [
+                "delivery started for ",
+                "delivery finished for ",
+                "removing spool message:",
+            ]
+            .iter()
+            .any(|o| lower.starts_with(o));
+        };
+        let Some(message) = c.get(4).map(|m| m.as_str().trim()).filter(|m| !m.is_empty()) else {
+            return true;
+        };
+        match strip_tag(message, "RSP:") {
+            Some(rsp) => parse_reply_line(rsp).is_some(),
+            None => strip_tag(message, "CMD:").is_some() || is_known_note(message),
+        }
     }
     fn parser(&self) -> Box<dyn LineParser> {
         Box::new(Parser::default())

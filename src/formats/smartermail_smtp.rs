@@ -28,8 +28,20 @@ impl Format for SmarterMailSmtp {
     fn how_to_enable(&self) -> &'static str {
         "In SmarterMail as system administrator: Settings → Logging, set the SMTP log to \"Detailed\" (lower levels leave out the cmd:/rsp: lines). Daily files such as 2026.03.04-smtpLog.log are written to the logs folder (C:\\SmarterMail\\Logs by default); Troubleshooting → View Logs shows the same lines."
     }
+    /// Only `rsp:` lines with a reply code, `cmd:` lines with an SMTP verb and bare prefixes
+    /// count: SmarterMail's IMAP and POP logs share the prefix, and reading them as SMTP would
+    /// show their `LOGIN` / `PASS` arguments unmasked.
     fn detect(&self, line: &InputLine<'_>) -> bool {
-        ENTRY.is_match(line.text)
+        let Some(c) = ENTRY.captures(line.text) else {
+            return false;
+        };
+        let Some(message) = c.get(5).map(|m| m.as_str()).filter(|m| !m.trim().is_empty()) else {
+            return true;
+        };
+        if let Some(rsp) = strip_tag(message, "rsp:") {
+            return crate::model::parse_reply_line(rsp).is_some();
+        }
+        strip_tag(message, "cmd:").is_some_and(crate::model::Step::is_known_command)
     }
     fn parser(&self) -> Box<dyn LineParser> {
         Box::new(Parser::default())
