@@ -24,10 +24,10 @@ use std::sync::LazyLock;
 
 pub struct SmarterMailDelivery;
 
-/// One entry: date, time (fraction allowed), `[delivery-id]`, then the message (absent on a bare
-/// prefix line).
+/// One entry: date (some builds leave it to the file name), time (fraction allowed),
+/// `[delivery-id]`, then the message (absent on a bare prefix line).
 static ENTRY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\[([0-9]{4}\.[0-9]{2}\.[0-9]{2})\] ([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?) \[([0-9]+)\](?:[ \t](.*))?$")
+    Regex::new(r"^(?:\[([0-9]{4}\.[0-9]{2}\.[0-9]{2})\] )?([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?) \[([0-9]+)\](?:[ \t](.*))?$")
         .expect("valid regex")
 });
 
@@ -110,7 +110,7 @@ impl LineParser for Parser {
             return;
         };
         let key = c[3].to_owned();
-        let time = stamp(&c[1], &c[2]);
+        let time = stamp(c.get(1).map(|m| m.as_str()), &c[2]);
         self.last_key = Some(key.clone());
         let message = c.get(4).map_or("", |m| m.as_str()).trim();
         if !message.is_empty() {
@@ -314,6 +314,21 @@ mod tests {
             InfoKind::Bounced
         );
         assert_eq!(k("Delivery for a@x to b@y has bounced"), InfoKind::Bounced);
+    }
+
+    #[test]
+    fn dateless_lines_are_read_and_detected() {
+        use crate::wrapper::Wrapper;
+        let line = InputLine {
+            number: 1,
+            text: "22:57:34.120 [61003] RSP: 250 2.0.0 OK",
+            wrapper: Wrapper::default(),
+        };
+        assert!(SmarterMailDelivery.detect(&line));
+        let mut out = Vec::new();
+        Parser::default().parse(&line, &mut out);
+        assert_eq!(out[0].item, Item::Server("250 2.0.0 OK".into()));
+        assert_eq!(out[0].time.unwrap().to_string(), "22:57:34.120");
     }
 
     #[test]

@@ -11,10 +11,11 @@ use std::sync::LazyLock;
 
 pub struct SmarterMailSmtp;
 
-/// One entry: date, time (fraction allowed), `[ip][id]`, then the message (absent on a bare
-/// prefix line, as the seed's article shows the prefix alone).
+/// One entry: date (some builds leave it to the file name), time (fraction allowed),
+/// `[ip][id]`, then the message (absent on a bare prefix line, as articles quote the prefix
+/// alone).
 static ENTRY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\[([0-9]{4}\.[0-9]{2}\.[0-9]{2})\] ([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?) \[([^\]\[]*)\]\[([0-9]+)\](?:[ \t](.*))?$")
+    Regex::new(r"^(?:\[([0-9]{4}\.[0-9]{2}\.[0-9]{2})\] )?([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?) \[([^\]\[]*)\]\[([0-9]+)\](?:[ \t](.*))?$")
         .expect("valid regex")
 });
 
@@ -49,10 +50,14 @@ impl Format for SmarterMailSmtp {
 }
 
 /// The date and time of a SmarterMail line prefix (`2018.05.07`, `22:54:21[.123]`); server
-/// local time, no zone. Shared with the delivery log, which uses the same prefix.
-pub(super) fn stamp(date: &str, time: &str) -> Option<Timestamp> {
-    let date = parse_ymd(date, b'.')?;
-    Some(Timestamp::local(date.and_time(parse_hms_frac(time)?)))
+/// local time, no zone; time of day only when the line has no date. Shared with the delivery
+/// log, which uses the same prefix.
+pub(super) fn stamp(date: Option<&str>, time: &str) -> Option<Timestamp> {
+    let time = parse_hms_frac(time)?;
+    match date {
+        Some(d) => Some(Timestamp::local(parse_ymd(d, b'.')?.and_time(time))),
+        None => Some(Timestamp::time_only(time)),
+    }
 }
 
 /// `prefix` at the start of `text`, ignoring ASCII case; returns the rest without one space.
@@ -82,7 +87,7 @@ impl LineParser for Parser {
             return;
         };
         let key = c[4].to_owned();
-        let time = stamp(&c[1], &c[2]);
+        let time = stamp(c.get(1).map(|m| m.as_str()), &c[2]);
         if !self.open.contains_key(&key) {
             self.open.insert(key.clone(), false);
             let ip = c[3].trim();
@@ -168,6 +173,8 @@ fn note_kind(lower: &str) -> InfoKind {
         InfoKind::AuthFailed
     } else if lower.contains("blacklisted")
         || (lower.contains("blocked") && !lower.contains("not blocked"))
+        || lower.contains("blocking rule")
+        || lower.contains("spam blocking")
         || lower.contains("rejected")
     {
         InfoKind::Rejected
@@ -223,6 +230,31 @@ mod tests {
         );
         assert_eq!(r[3].item, Item::Client("EHLO pc.example.org".into()));
         assert!(r.iter().all(|x| x.key == "1001"));
+    }
+
+    #[test]
+    fn block_and_login_wordings() {
+        let k = |s: &str| note_kind(&s.to_ascii_lowercase());
+        assert_eq!(
+            k("IP blocked by brute force abuse detection rule 'x'"),
+            InfoKind::Rejected
+        );
+        assert_eq!(
+            k("The domain given in the EHLO command violates an EHLO SMTP blocking rule"),
+            InfoKind::Rejected
+        );
+        assert_eq!(k("Mail rejected due to SMTP Spam Blocking"), InfoKind::Rejected);
+        assert_eq!(k("IP is blacklisted"), InfoKind::Rejected);
+        assert_eq!(k("Too many authentication failures"), InfoKind::AuthFailed);
+        assert_eq!(k("login failed for bob@example.net"), InfoKind::AuthFailed);
+        assert_eq!(k("Authenticating as bob@example.net"), InfoKind::Note);
+    }
+
+    #[test]
+    fn lines_without_a_date_keep_the_time_of_day() {
+        let r = parse(&["09:12:01.250 [192.0.2.7][1001] rsp: 220 mail.example.net"]);
+        assert_eq!(r[1].item, Item::Server("220 mail.example.net".into()));
+        assert_eq!(r[1].time.unwrap().to_string(), "09:12:01.250");
     }
 
     #[test]
