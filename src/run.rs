@@ -74,7 +74,7 @@ pub fn run(cli: Cli) -> i32 {
 fn print_formats() {
     println!("Formats smtpscope reads (detected automatically; force one with --format NAME):\n");
     for f in formats::all() {
-        println!("  {:<18} {}", f.name(), f.description());
-        println!("  {:<18} turn it on: {}\n", "", f.how_to_enable());
+        println!("  {:<22} {}", f.name(), f.description());
+        println!("  {:<22} turn it on: {}\n", "", f.how_to_enable());
     }
 }

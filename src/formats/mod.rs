@@ -7,6 +7,8 @@ use crate::wrapper::Wrapper;
 
 pub mod fourd;
 pub mod outlook_express;
+pub mod smartermail_delivery;
+pub mod smartermail_smtp;
 
 /// One input line after wrapper stripping.
 #[derive(Clone, Debug)]
@@ -105,7 +107,12 @@ pub trait LineParser: Send {
 
 /// Every format smtpscope knows, in detection priority order (more specific first).
 pub fn all() -> &'static [&'static dyn Format] {
-    &[&fourd::FourD, &outlook_express::OutlookExpress]
+    &[
+        &fourd::FourD,
+        &smartermail_smtp::SmarterMailSmtp,
+        &smartermail_delivery::SmarterMailDelivery,
+        &outlook_express::OutlookExpress,
+    ]
 }
 
 /// Finds a format by its `--format` name.

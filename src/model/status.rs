@@ -218,7 +218,11 @@ fn info(w: &mut Walk, i: usize, kind: InfoKind) {
         InfoKind::LostConnection if w.tx.active || w.accepted.is_none() => {
             w.fatal.get_or_insert(i);
         }
-        InfoKind::AuthFailed => w.auth_failed = Some(i),
+        // A note repeating a refusal the reply already showed (`535` then "login failed")
+        // leaves the reply decisive.
+        InfoKind::AuthFailed => {
+            w.auth_failed.get_or_insert(i);
+        }
         InfoKind::AuthSucceeded => {
             w.auth_failed = None;
             w.last_positive.get_or_insert(i);
