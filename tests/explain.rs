@@ -80,6 +80,10 @@ fn every_event_with_a_code_is_explained() {
     );
     assert!(n[4].contains("pipelining"));
     assert!(n[8].contains("Gmail needs an app password"), "{}", n[8]);
+    let hint = explain::event_hint(&sessions[0], 8).expect("hint for the 535");
+    assert_eq!(hint.id, "gmail-bad-credentials");
+    assert!(hint.source.contains("support.google.com"));
+    assert!(explain::event_hint(&sessions[0], 3).is_none());
     let n = notes(&sessions[1]);
     assert!(
         n[3].starts_with("server offers STARTTLS, no AUTH before TLS, max size 52 MB"),

@@ -150,8 +150,9 @@ pub fn verdict(session: &Session) -> String {
     finish(sentence)
 }
 
-fn finish(mut s: String) -> String {
-    s = s.trim_end().to_owned();
+/// Ends the sentence and escapes control characters of quoted log text.
+fn finish(s: String) -> String {
+    let mut s = crate::sanitize::escape_controls(s.trim_end()).into_owned();
     if !s.ends_with(['.', '!', '?']) {
         s.push('.');
     }

@@ -148,13 +148,30 @@ pub fn advice(ex: &ReplyExplanation, step: Option<Step>) -> Option<&'static str>
 
 /// A one-line explanation of event `index` of `session`, or `None` when there is nothing
 /// useful to add (message data, plain notes). Never reveals credentials: client lines of an
-/// AUTH exchange are only named, never decoded.
+/// AUTH exchange are only named, never decoded. Log text quoted in it (hosts, addresses) has
+/// its control characters escaped, so the note is safe to print.
 pub fn event_note(session: &Session, index: usize) -> Option<String> {
-    let note = base_note(session, index)?;
+    let note = crate::sanitize::escape_controls(&base_note(session, index)?).into_owned();
     match reply_latency(session, index) {
         Some(s) if s > SLOW_STEP_SECS => Some(format!("{note} (slow: {s:.1} s)")),
         _ => Some(note),
     }
+}
+
+/// The provider hint for event `index` (a reply, or a note quoting one), for views that show
+/// what to do and the source in a detail pane.
+pub fn event_hint(session: &Session, index: usize) -> Option<&'static Hint> {
+    let ev = session.events.get(index)?;
+    let code = ev.code?;
+    let text = diagnosis::reply_text(ev);
+    explain_reply(
+        Some(code.basic),
+        code.enhanced,
+        ev.step,
+        &text,
+        &server_context(session),
+    )
+    .hint
 }
 
 fn base_note(session: &Session, index: usize) -> Option<String> {
