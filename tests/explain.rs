@@ -21,9 +21,15 @@ fn load_text(text: &str) -> Vec<Session> {
 }
 
 fn notes(s: &Session) -> Vec<String> {
-    (0..s.events.len())
+    let one_by_one: Vec<String> = (0..s.events.len())
         .map(|i| event_note(s, i).unwrap_or_default())
-        .collect()
+        .collect();
+    let at_once: Vec<String> = explain::event_notes(s)
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect();
+    assert_eq!(one_by_one, at_once);
+    one_by_one
 }
 
 #[test]
@@ -263,15 +269,19 @@ fn session(server: &str, events: &[(&str, &str)]) -> Session {
                     "refused" => InfoKind::ConnectFailed,
                     "tls" => InfoKind::TlsFailed,
                     "lost" => InfoKind::LostConnection,
+                    "bounced" => InfoKind::Bounced,
+                    "deferred" => InfoKind::Deferred,
                     _ => InfoKind::Closed,
                 };
-                Event::new(
+                let mut e = Event::new(
                     line,
                     at(n as u32),
                     Direction::Info,
                     EventKind::Info(k),
                     text.to_string(),
-                )
+                );
+                e.code = smtpscope::assemble::find_reply_code(text);
+                e
             }
         };
         s.events.push(ev);
@@ -309,7 +319,7 @@ fn every_outcome_gets_a_verdict_with_its_reason() {
         (
             session("mail.example.net", &[("S", "220 mail.example.net"), ("C", "MAIL FROM:<a@example.org>"), ("S", "530 5.7.0 Must issue a STARTTLS command first"), ("closed", "closed")]),
             Outcome::Rejected,
-            &["Sender <a@example.org> refused by mail.example.net (530 5.7.0)", "encrypted", "STARTTLS"],
+            &["MAIL FROM:<a@example.org> refused by mail.example.net (530 5.7.0)", "encrypted", "STARTTLS"],
         ),
         (
             session("mx.example.net", &[("S", "220 mx.example.net"), ("C", "MAIL FROM:<a@example.org>"), ("S", "250 ok"), ("C", "RCPT TO:<b@example.net>"), ("S", "450 4.7.1 <b@example.net>: Recipient address rejected: Greylisted"), ("C", "QUIT"), ("S", "221 bye"), ("closed", "closed")]),
@@ -354,6 +364,47 @@ fn every_outcome_gets_a_verdict_with_its_reason() {
             .starts_with("Connection to mx.example.net lost during MAIL FROM"),
         "{}",
         lost.summary
+    );
+    let bounced = session("relay.example.net", &[("bounced", "to=<x@example.com>, status=bounced (host mx.example.com said: 550 5.1.1 <x@example.com>: User unknown)"), ("closed", "")]);
+    assert!(
+        bounced
+            .summary
+            .starts_with("Message bounced (550 5.1.1): the recipient mailbox does not exist"),
+        "{}",
+        bounced.summary
+    );
+    let deferred = session(
+        "relay.example.net",
+        &[
+            (
+                "deferred",
+                "status=deferred (host mx.example.com said: 451 4.7.1 Greylisted, try again later)",
+            ),
+            ("closed", ""),
+        ],
+    );
+    assert_eq!(deferred.verdict.outcome, Outcome::Deferred);
+    assert!(
+        deferred.summary.starts_with("Delivery deferred (451 4.7.1)")
+            && deferred.summary.contains("greylist"),
+        "{}",
+        deferred.summary
+    );
+    let sender = session(
+        "mx.example.net",
+        &[
+            ("S", "220 mx.example.net"),
+            ("C", "MAIL FROM:<a@nowhere.invalid>"),
+            ("S", "553 5.1.8 Sender address rejected: Domain not found"),
+            ("closed", ""),
+        ],
+    );
+    assert!(
+        sender
+            .summary
+            .starts_with("Sender <a@nowhere.invalid> refused by mx.example.net (553 5.1.8)"),
+        "{}",
+        sender.summary
     );
     let closed = session(
         "mx.example.net",

@@ -306,10 +306,14 @@ fn refused_subject(session: &Session, i: usize, ev: &Event, server: &str) -> Str
         (_, EventKind::Info(_)) => format!("Message {verb} {server}"),
         (Some(Step::Greeting), _) => format!("Connection {verb} {server}"),
         (Some(Step::Helo | Step::Ehlo | Step::Lhlo), _) => format!("Greeting {verb} {server}"),
-        (Some(Step::Mail), _) => format!(
-            "Sender {}{verb} {server}",
-            addr.map(|a| a + " ").unwrap_or_default()
-        ),
+        (Some(Step::Mail), _) => match addr {
+            // Only address problems are about the sender; the rest refuse the whole message.
+            Some(a) if ev.code.and_then(|c| c.enhanced).is_some_and(|e| e.subject == 1) => {
+                format!("Sender {a} {verb} {server}")
+            }
+            Some(a) => format!("MAIL FROM:{a} {verb} {server}"),
+            None => format!("MAIL FROM {verb} {server}"),
+        },
         (Some(Step::Rcpt), _) => format!(
             "Recipient {}{verb} {server}",
             addr.map(|a| a + " ").unwrap_or_default()

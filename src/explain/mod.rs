@@ -146,13 +146,32 @@ pub fn advice(ex: &ReplyExplanation, step: Option<Step>) -> Option<&'static str>
     })
 }
 
+/// The meaning of a reply code after `step`, without a session (kept for views that only have
+/// a code): the same text as a reply's inline note, minus provider hints.
+pub fn reply_meaning(code: &ReplyCode, step: Option<Step>) -> String {
+    explain_reply(Some(code.basic), code.enhanced, step, "", "").note()
+}
+
 /// A one-line explanation of event `index` of `session`, or `None` when there is nothing
 /// useful to add (message data, plain notes). Never reveals credentials: client lines of an
 /// AUTH exchange are only named, never decoded. Log text quoted in it (hosts, addresses) has
 /// its control characters escaped, so the note is safe to print.
 pub fn event_note(session: &Session, index: usize) -> Option<String> {
-    let note = crate::sanitize::escape_controls(&base_note(session, index)?).into_owned();
-    match reply_latency(session, index) {
+    with_latency(base_note(session, index)?, reply_latency(session, index))
+}
+
+/// [`event_note`] for every event at once, pairing replies with commands only once: what
+/// `--json` uses, so long sessions stay linear.
+pub fn event_notes(session: &Session) -> Vec<Option<String>> {
+    let lat = latencies(session);
+    (0..session.events.len())
+        .map(|i| with_latency(base_note(session, i)?, lat.get(i).copied().flatten()))
+        .collect()
+}
+
+fn with_latency(note: String, latency: Option<f64>) -> Option<String> {
+    let note = crate::sanitize::escape_controls(&note).into_owned();
+    match latency {
         Some(s) if s > SLOW_STEP_SECS => Some(format!("{note} (slow: {s:.1} s)")),
         _ => Some(note),
     }

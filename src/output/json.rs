@@ -66,6 +66,7 @@ fn kind_word(e: &Event) -> &'static str {
 pub fn session_json(s: &Session, reveal: bool) -> String {
     let code = s.decisive_code();
     let latencies = explain::latencies(s);
+    let notes = explain::event_notes(s);
     let js = JsonSession {
         source: &s.source,
         format: s.format,
@@ -96,7 +97,7 @@ pub fn session_json(s: &Session, reveal: bool) -> String {
                 text: e.display_text(reveal).into_owned(),
                 code: e.code.map(|c| c.basic.to_string()),
                 enhanced: e.code.and_then(|c| c.enhanced).map(|x| x.to_string()),
-                note: explain::event_note(s, i),
+                note: notes.get(i).cloned().flatten(),
                 latency: latencies.get(i).copied().flatten().map(round_ms),
                 slow: latencies
                     .get(i)
