@@ -90,7 +90,9 @@ fn every_event_with_a_code_is_explained() {
     assert_eq!(hint.id, "gmail-bad-credentials");
     assert!(hint.source.contains("support.google.com"));
     assert!(explain::event_hint(&sessions[0], 3).is_none());
+    assert_eq!(n[2], "server is ready and greets the client (Gmail)");
     let n = notes(&sessions[1]);
+    assert_eq!(n[1], "server is ready and greets the client (Postfix)");
     assert!(
         n[3].starts_with("server offers STARTTLS, no AUTH before TLS, max size 52 MB"),
         "{}",

@@ -205,6 +205,36 @@ pub fn capabilities(reply: &str) -> Vec<Capability> {
         .collect()
 }
 
+/// One line per advertised capability with what it means (`SIZE 35882577: largest message
+/// the server accepts (RFC 1870): 35 MB`), for detail views that list them all.
+pub fn capability_lines(reply: &str) -> Vec<String> {
+    capabilities(reply)
+        .iter()
+        .map(|c| {
+            let written = std::iter::once(c.keyword.as_str())
+                .chain(c.args.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let meaning = keyword_meaning(&c.keyword).unwrap_or("an extension not described here");
+            match (
+                c.keyword.as_str(),
+                c.args.first().and_then(|a| a.parse::<u64>().ok()),
+            ) {
+                ("SIZE", Some(n)) if n > 0 => format!("{written}: {meaning}: {}", human_size(n)),
+                ("AUTH", _) => {
+                    let mechs: Vec<String> = c
+                        .args
+                        .iter()
+                        .map(|m| format!("{m} ({})", super::auth::mechanism_meaning(m)))
+                        .collect();
+                    format!("AUTH: {meaning}: {}", mechs.join(", "))
+                }
+                _ => format!("{written}: {meaning}"),
+            }
+        })
+        .collect()
+}
+
 fn friendly_keyword(k: &str) -> String {
     match k {
         "PIPELINING" => "pipelining",
@@ -277,6 +307,22 @@ mod tests {
         let tls_first = ehlo_summary("250-mx.example.net\n250-STARTTLS\n250 SIZE 10240000");
         assert!(tls_first.contains("no AUTH before TLS") && tls_first.contains("10 MB"));
         assert!(ehlo_summary("250 mx.example.net").contains("no extensions"));
+    }
+
+    #[test]
+    fn capability_lines_explain_each_keyword() {
+        let lines = capability_lines(GMAIL_EHLO);
+        assert_eq!(lines.len(), 7);
+        assert_eq!(
+            lines[0],
+            "SIZE 35882577: largest message the server accepts (RFC 1870): 35 MB"
+        );
+        assert!(
+            lines[2].starts_with("AUTH: login mechanisms offered") && lines[2].contains("XOAUTH2 (OAuth 2.0"),
+            "{}",
+            lines[2]
+        );
+        assert!(capability_lines("250-x\n250 X-FOO")[0].contains("not described here"));
     }
 
     #[test]

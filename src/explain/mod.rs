@@ -251,7 +251,10 @@ fn positive_note(step: Option<Step>, code: ReplyCode, raw: &str, text: &str) -> 
     Some(match (step?, code.basic) {
         (Step::Ehlo | Step::Lhlo, 250) => commands::ehlo_summary(raw),
         (Step::Helo, 250) => "server accepts the greeting".to_owned(),
-        (Step::Greeting, 220) => "server is ready and greets the client".to_owned(),
+        (Step::Greeting, 220) => match server_software(text) {
+            Some(sw) => format!("server is ready and greets the client ({sw})"),
+            None => "server is ready and greets the client".to_owned(),
+        },
         (Step::Auth, 235) => "login accepted".to_owned(),
         (Step::Mail, 250) => "sender accepted".to_owned(),
         (Step::Rcpt, 250) => "recipient accepted".to_owned(),
@@ -265,6 +268,31 @@ fn positive_note(step: Option<Step>, code: ReplyCode, raw: &str, text: &str) -> 
         (Step::Quit, 221) => "server closes the connection".to_owned(),
         _ => return None,
     })
+}
+
+/// The mail server software or provider a greeting names, when it says.
+pub fn server_software(greeting: &str) -> Option<&'static str> {
+    let g = greeting.to_ascii_lowercase();
+    const KNOWN: &[(&str, &str)] = &[
+        ("gsmtp", "Gmail"),
+        ("microsoft esmtp", "Microsoft Exchange / Microsoft 365"),
+        ("outlook.com", "Microsoft 365 / Outlook.com"),
+        ("postfix", "Postfix"),
+        ("exim", "Exim"),
+        ("sendmail", "Sendmail"),
+        ("hmailserver", "hMailServer"),
+        ("mailenable", "MailEnable"),
+        ("smartermail", "SmarterMail"),
+        ("mdaemon", "MDaemon"),
+        ("zimbra", "Zimbra"),
+        ("qmail", "qmail"),
+        ("opensmtpd", "OpenSMTPD"),
+        ("haraka", "Haraka"),
+        ("kerio", "Kerio Connect"),
+        ("yahoo", "Yahoo"),
+        ("amazon ses", "Amazon SES"),
+    ];
+    KNOWN.iter().find(|(k, _)| g.contains(k)).map(|(_, name)| *name)
 }
 
 fn info_note(session: &Session, index: usize, kind: InfoKind) -> Option<String> {
