@@ -516,6 +516,11 @@ fn explain_json_and_errors() {
         .code(2)
         .stderr(predicates::str::contains("'hello' is not a reply code"));
     smtpscope().args(["explain"]).assert().code(2);
+    smtpscope()
+        .args(["--json", "explain", "535"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("smtpscope explain [--json] CODE"));
 }
 
 #[test]
