@@ -1,6 +1,6 @@
 //! Command-line definitions (clap derive) and nothing else.
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Turns SMTP logs into readable, explained conversations.
@@ -8,8 +8,12 @@ use std::path::PathBuf;
 /// Give log files, directories or `-` for standard input. Without --list or --json a terminal
 /// gets the interactive viewer; a pipe gets the list.
 #[derive(Parser, Debug, Clone)]
-#[command(name = "smtpscope", version, about, long_about = None)]
+#[command(name = "smtpscope", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
+    /// `smtpscope explain CODE...`; without a subcommand, log files are read.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Log files, directories (every file in them), or `-` for standard input. Gzip files are
     /// read transparently.
     #[arg(value_name = "FILE")]
@@ -42,6 +46,21 @@ pub struct Cli {
     /// When to use colour in the viewer.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// Subcommands beside the default "read these logs".
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Explain reply codes, enhanced status codes or whole reply lines: `535`, `5.7.8`,
+    /// `"535 5.7.8"`, `"550-5.1.1 The email account that you tried to reach does not exist"`.
+    Explain {
+        /// Codes or reply lines (quote lines with spaces).
+        #[arg(value_name = "CODE", required = true)]
+        codes: Vec<String>,
+        /// Print one JSON object per argument instead of text.
+        #[arg(short, long)]
+        json: bool,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

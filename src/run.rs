@@ -13,6 +13,17 @@ pub const EXIT_NO_INPUT: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 
 pub fn run(cli: Cli) -> i32 {
+    if let Some(crate::cli::Command::Explain { codes, json }) = &cli.command {
+        return crate::explain::lookup::run_cli(codes, *json);
+    }
+    if cli
+        .files
+        .first()
+        .is_some_and(|f| f.as_os_str() == "explain" && !f.exists())
+    {
+        eprintln!("smtpscope: options go after the subcommand: smtpscope explain [--json] CODE...");
+        return EXIT_USAGE;
+    }
     if cli.formats {
         print_formats();
         return 0;

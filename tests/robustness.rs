@@ -70,9 +70,12 @@ proptest! {
             if let Ok((sessions, _)) = load_reader("fuzz".into(), Cursor::new(data.clone()), &opts, 2026) {
                 for s in &sessions {
                     prop_assert!(["success", "failure", "partial", "open"].contains(&s.status().as_str()));
-                    for e in &s.events {
+                    for (i, e) in s.events.iter().enumerate() {
                         let _ = e.display_text(false);
+                        let note = smtpscope::explain::event_note(s, i);
+                        prop_assert!(!note.unwrap_or_default().chars().any(|c| c.is_control()));
                     }
+                    prop_assert!(!s.summary.chars().any(|c| c.is_control()));
                 }
             }
         }

@@ -197,7 +197,7 @@ impl Session {
     /// Re-derives status, decisive reply and summary from the events.
     pub fn evaluate(&mut self) {
         self.verdict = evaluate(self);
-        self.summary = crate::summary::summarize(self);
+        self.summary = crate::explain::verdict(self);
     }
 
     /// `client → server` as far as known, for one-line views.

@@ -1,6 +1,7 @@
 //! `--json`: one object per session per line (NDJSON). The field names and status words are a
 //! public contract (see README): add fields, never rename.
 
+use crate::explain;
 use crate::model::{Event, EventKind, Session};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -22,6 +23,9 @@ struct JsonSession<'a> {
     first_line: u64,
     last_line: u64,
     closed: bool,
+    /// Seconds from the first to the last timestamp, when the log has times.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration: Option<f64>,
     events: Vec<JsonEvent>,
 }
 
@@ -37,6 +41,15 @@ struct JsonEvent {
     code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     enhanced: Option<String>,
+    /// The inline explanation (see `explain::event_note`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    /// Seconds from the command to this reply, when the log has times.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latency: Option<f64>,
+    /// True when `latency` exceeds `explain::SLOW_STEP_SECS`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    slow: bool,
 }
 
 fn kind_word(e: &Event) -> &'static str {
@@ -52,6 +65,8 @@ fn kind_word(e: &Event) -> &'static str {
 /// The JSON value of one session; credentials masked unless `reveal`.
 pub fn session_json(s: &Session, reveal: bool) -> String {
     let code = s.decisive_code();
+    let latencies = explain::latencies(s);
+    let notes = explain::event_notes(s);
     let js = JsonSession {
         source: &s.source,
         format: s.format,
@@ -68,10 +83,12 @@ pub fn session_json(s: &Session, reveal: bool) -> String {
         first_line: s.first_line,
         last_line: s.last_line,
         closed: s.closed,
+        duration: explain::duration(s).map(round_ms),
         events: s
             .events
             .iter()
-            .map(|e| JsonEvent {
+            .enumerate()
+            .map(|(i, e)| JsonEvent {
                 line: e.line,
                 last_line: e.last_line,
                 time: e.time.map(|t| t.to_string()),
@@ -80,10 +97,22 @@ pub fn session_json(s: &Session, reveal: bool) -> String {
                 text: e.display_text(reveal).into_owned(),
                 code: e.code.map(|c| c.basic.to_string()),
                 enhanced: e.code.and_then(|c| c.enhanced).map(|x| x.to_string()),
+                note: notes.get(i).cloned().flatten(),
+                latency: latencies.get(i).copied().flatten().map(round_ms),
+                slow: latencies
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|l| l > explain::SLOW_STEP_SECS),
             })
             .collect(),
     };
     serde_json::to_string(&js).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// Seconds to the millisecond, so JSON shows 0.026 rather than 0.026000000000000002.
+fn round_ms(s: f64) -> f64 {
+    (s * 1000.0).round() / 1000.0
 }
 
 /// Writes one line per session.
