@@ -1,9 +1,38 @@
 //! A one-line account of each session for lists and scripts, built from the verdict.
 
-use crate::model::{Event, EventKind, Outcome, Session};
+use crate::model::{Event, EventKind, InfoKind, Outcome, Session};
 
-/// One sentence: what happened and the reply that decided it.
+/// One sentence: what happened and the reply that decided it, plus what became of an
+/// accepted message afterwards when the log says it bounced or was deferred onward.
 pub fn summarize(s: &Session) -> String {
+    let mut out = verdict_sentence(s);
+    if matches!(
+        s.verdict.outcome,
+        Outcome::Delivered | Outcome::SomeRecipientsRejected
+    ) {
+        if let Some(note) = onward_problem(s) {
+            out.push_str("; ");
+            out.push_str(&note);
+        }
+    }
+    out
+}
+
+/// `later delivery bounced (550 5.1.1)` when a message this session handed over failed onward;
+/// a bounce outranks a deferral.
+fn onward_problem(s: &Session) -> Option<String> {
+    let pick = |kind: InfoKind| s.events.iter().rev().find(|e| e.kind == EventKind::Info(kind));
+    let (word, ev) = match pick(InfoKind::OnwardBounced) {
+        Some(e) => ("bounced", e),
+        None => ("deferred", pick(InfoKind::OnwardDeferred)?),
+    };
+    Some(match ev.code {
+        Some(c) => format!("later delivery {word} ({c})"),
+        None => format!("later delivery {word}"),
+    })
+}
+
+fn verdict_sentence(s: &Session) -> String {
     let decisive = s.decisive();
     let reply = decisive.map(first_line).unwrap_or_default();
     let step = decisive.and_then(|e| e.step).map(|st| st.name()).unwrap_or("");
