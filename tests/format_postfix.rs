@@ -63,6 +63,12 @@ fn outcomes_say_why() {
     let outcome = |id: &str| by_id(&sessions, id).verdict.outcome.as_str();
     assert_eq!(outcome("submission/smtpd[4300]"), "auth-failed");
     assert_eq!(outcome("smtpd[4243]#2"), "connection-failed");
+    // The name check's warning is logged before `connect from` and belongs to that connection.
+    let lost = by_id(&sessions, "smtpd[4243]#2");
+    assert!(lost.events[0]
+        .text
+        .starts_with("warning: hostname laptop.example.org"));
+    assert_eq!(lost.client.as_deref(), Some("unknown[198.51.100.77]"));
     assert_eq!(outcome("smtp[5204]"), "connection-failed");
     assert_eq!(outcome("smtp[5205]:8B9C0D1E2F"), "connection-failed");
     assert_eq!(outcome("smtp[5204]#2:6A7B8C9D0E"), "deferred");
@@ -241,6 +247,56 @@ fn disconnect_counters_decide_without_a_transcript() {
         ]
     );
     assert_eq!(sessions[2].client.as_deref(), Some("c.example[192.0.2.3]"));
+}
+
+#[test]
+fn onward_notes_leave_the_status_alone() {
+    use smtpscope::assemble::Assembler;
+    use smtpscope::formats::{Item, Record};
+    let mut asm = Assembler::new("t".into(), "postfix");
+    let items = [
+        Item::Begin,
+        Item::Info(InfoKind::Delivered, "A1: from=<a@b>, size=1, nrcpt=1 (queue active)".into()),
+        Item::End,
+        Item::Late(
+            InfoKind::OnwardBounced,
+            "A1: to=<c@d>, status=bounced (host x[192.0.2.9] said: 550 5.1.1 no (in reply to RCPT TO command))".into(),
+        ),
+    ];
+    for (n, item) in items.into_iter().enumerate() {
+        asm.push(Record {
+            key: "k".into(),
+            line: n as u64 + 1,
+            time: None,
+            item,
+        });
+    }
+    let s = asm.finish().sessions.remove(0);
+    assert_eq!(s.status(), Status::Success);
+    assert_eq!(
+        s.events[1].code.map(|c| c.to_string()).as_deref(),
+        Some("550 5.1.1")
+    );
+    assert!(s.summary.contains("bounced (550 5.1.1)"), "{}", s.summary);
+}
+
+#[test]
+fn connect_reject_and_unanswered_warnings() {
+    let (sessions, report) = load_text(concat!(
+        "Nov 22 10:00:00 mx1 postfix/smtpd[10]: warning: database /etc/postfix/access.db is older than source file\n",
+        "Nov 22 10:00:00 mx1 postfix/smtpd[10]: warning: hostname a.example does not resolve to address 192.0.2.1\n",
+        "Nov 22 10:00:01 mx1 postfix/smtpd[10]: connect from unknown[192.0.2.1]\n",
+        "Nov 22 10:00:01 mx1 postfix/smtpd[10]: NOQUEUE: reject: CONNECT from unknown[192.0.2.1]: 554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: Access denied; proto=SMTP\n",
+        "Nov 22 10:00:01 mx1 postfix/smtpd[10]: disconnect from unknown[192.0.2.1] commands=0/0\n",
+    ));
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(verdict(&sessions[0]), "failure 554 5.7.1");
+    let reply = sessions[0].decisive().unwrap();
+    assert_eq!(reply.step, Some(Step::Greeting));
+    assert!(reply.text.ends_with("Access denied"), "{}", reply.text);
+    // The warning right before the connect line belongs to it; the one before that does not.
+    assert!(sessions[0].events[0].text.contains("does not resolve"));
+    assert_eq!(report.unparsed_count, 1);
 }
 
 #[test]

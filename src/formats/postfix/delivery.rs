@@ -207,7 +207,10 @@ impl Parser {
             }
         }
         if let Some(q) = qid {
-            let entry = self.queue.entry(q.to_owned()).or_default();
+            let entry = match self.queue.get_mut(q) {
+                Some(entry) => entry,
+                None => self.queue.entry(q.to_owned()).or_default(),
+            };
             if let Some((inbound, _)) = &entry.inbound {
                 e.push(inbound, Item::Late(onward, text));
             }

@@ -155,6 +155,8 @@ struct Parser {
     /// postscreen connections by client `[ip]:port`.
     postscreen: HashMap<String, String>,
     queue: HashMap<String, Queued>,
+    /// A pre-connect warning per smtpd process, waiting for the `connect from` it precedes.
+    held: HashMap<ProcId, Record>,
     key_uses: HashMap<String, u32>,
 }
 
@@ -185,6 +187,11 @@ impl LineParser for Parser {
     /// Delivery attempts log nothing after their last recipient line, so the ones still
     /// current end here; `smtpd` connections without a `disconnect` stay open.
     fn finish(&mut self, records: &mut Vec<Record>) {
+        self.release_all_held(&mut Emit {
+            records,
+            line: 0,
+            time: None,
+        });
         let mut open: Vec<Outbound> = self.outbound.drain().map(|(_, o)| o).collect();
         open.sort_by_key(|o| o.last_line);
         for o in open {

@@ -21,7 +21,9 @@ impl Parser {
             if let Some(old) = self.postscreen.remove(client) {
                 e.push(&old, Item::End);
             }
-            let key = self.new_key(format!("{name}[{}] {client}", line.wrapper.pid.unwrap_or(0)));
+            // Client ports rarely repeat and postscreen logs nothing late, so this key need not
+            // be unique (the assembler numbers a repeat).
+            let key = format!("{name}[{}] {client}", line.wrapper.pid.unwrap_or(0));
             e.push(&key, Item::Begin);
             e.push(
                 &key,

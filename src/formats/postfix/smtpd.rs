@@ -3,7 +3,7 @@
 
 use super::text::{counters, is_debug_noise, peer_after_from, peer_at, split_qid, step_of_word};
 use super::{proc_id, Emit, Inbound, Parser, ProcId};
-use crate::formats::{InputLine, Item};
+use crate::formats::{InputLine, Item, Record};
 use crate::model::{parse_reply_line, InfoKind, Step};
 
 impl Parser {
@@ -23,6 +23,9 @@ impl Parser {
             return;
         }
         let (qid, rest) = split_qid(text);
+        if !self.held.is_empty() && !rest.starts_with("connect from ") {
+            self.release_held(proc, e);
+        }
         if let Some(r) = rest.strip_prefix("connect from ") {
             self.connect(proc, line, name, r, e);
         } else if let Some(r) = rest.strip_prefix("disconnect from ") {
@@ -82,6 +85,10 @@ impl Parser {
                     server: line.wrapper.host.map(str::to_owned),
                 },
             );
+            if let Some(mut held) = self.held.remove(&proc) {
+                held.key.clone_from(&key);
+                e.records.push(held);
+            }
             let conn = Inbound {
                 key,
                 transcript: false,
@@ -152,7 +159,9 @@ impl Parser {
         if parse_reply_line(reply).is_some() {
             // `554 5.7.1 …: Relay access denied; from=<…> to=<…> proto=ESMTP helo=<…>`: the
             // reply the client saw, then the envelope Postfix logged with it.
-            let (sent, context) = match memchr::memmem::rfind(reply.as_bytes(), b"; from=<") {
+            let context_at = memchr::memmem::rfind(reply.as_bytes(), b"; from=<")
+                .or_else(|| memchr::memmem::rfind(reply.as_bytes(), b"; proto="));
+            let (sent, context) = match context_at {
                 Some(i) => (&reply[..i], Some(&reply[i + 2..])),
                 None => (reply, None),
             };
@@ -166,6 +175,18 @@ impl Parser {
     }
 
     fn smtpd_other(&mut self, proc: ProcId, text: &str, rest: &str, e: &mut Emit<'_>) {
+        if !self.inbound.contains_key(&proc) && is_pre_connect_warning(rest) {
+            self.held.insert(
+                proc,
+                Record {
+                    key: String::new(),
+                    line: e.line,
+                    time: e.time,
+                    item: Item::Info(InfoKind::Error, text.to_owned()),
+                },
+            );
+            return;
+        }
         match self.inbound.get(&proc) {
             Some(conn) if !is_debug_noise(rest) => {
                 let kind = if rest.starts_with("warning: ") {
@@ -178,6 +199,43 @@ impl Parser {
             _ => e.unparsed(text),
         }
     }
+}
+
+impl Parser {
+    /// A held pre-connect warning that no `connect from` followed belongs to no session.
+    fn release_held(&mut self, proc: ProcId, e: &mut Emit<'_>) {
+        if let Some(held) = self.held.remove(&proc) {
+            release(held, e);
+        }
+    }
+
+    /// Ends the parse: held warnings become unparsed lines.
+    pub(super) fn release_all_held(&mut self, e: &mut Emit<'_>) {
+        let mut held: Vec<Record> = self.held.drain().map(|(_, r)| r).collect();
+        held.sort_by_key(|r| r.line);
+        for r in held {
+            release(r, e);
+        }
+    }
+}
+
+fn release(held: Record, e: &mut Emit<'_>) {
+    if let Item::Info(_, text) = held.item {
+        let mut e = Emit {
+            records: e.records,
+            line: held.line,
+            time: held.time,
+        };
+        e.unparsed(&text);
+    }
+}
+
+/// smtpd checks the client's name before it logs `connect from`, so these warnings come first:
+/// `warning: hostname x does not resolve to address 192.0.2.1`, `warning: 192.0.2.1: address not
+/// listed for hostname x`.
+fn is_pre_connect_warning(rest: &str) -> bool {
+    rest.starts_with("warning: hostname ")
+        || (rest.starts_with("warning: ") && rest.contains(": address not listed for hostname "))
 }
 
 /// Verbose chat: `< name[ip]: EHLO x` is what the client sent, `> name[ip]: 250-…` what smtpd
