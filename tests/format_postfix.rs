@@ -152,7 +152,10 @@ fn verbose_transcript_is_the_conversation() {
     let (sessions, report) = load("postfix-verbose.log");
     assert_eq!(report.format, Some("postfix"));
     let verdicts: Vec<String> = sessions.iter().map(verdict).collect();
-    assert_eq!(verdicts, ["success 250 2.0.0", "success 250 2.0.0"]);
+    assert_eq!(
+        verdicts,
+        ["success 250 2.0.0", "success 250 2.0.0", "failure 535 5.7.8"]
+    );
     let inbound = &sessions[0];
     assert_eq!(inbound.id, "smtpd[6001]");
     // connect, greeting, EHLO, one 7-line reply, STARTTLS, 220, TLS note, EHLO, reply, AUTH,
@@ -165,6 +168,17 @@ fn verbose_transcript_is_the_conversation() {
     assert_eq!(outbound.id, "smtp[6101]:9A8B7C6D5E");
     assert_eq!(directions(outbound), "SCSCCCSSSCSICS");
     assert!(outbound.closed);
+    // AUTH LOGIN: both answers to the 334 challenges are credentials; the SASL warning is a
+    // note beside the 535 that decides.
+    let login = &sessions[2];
+    assert_eq!(directions(login), "ISCSCSCSCISCSI");
+    assert_eq!(login.verdict.outcome.as_str(), "auth-failed");
+    let auth_data = login
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::AuthData)
+        .count();
+    assert_eq!(auth_data, 2);
     // Debug noise is kept as unparsed, never in a session.
     assert_eq!(report.unparsed_count, 3);
 }
@@ -174,7 +188,10 @@ fn auth_plain_payload_is_masked_everywhere() {
     let secret = "AGFsaWNlQGV4YW1wbGUub3JnAFMzY3JldC1QYXNz";
     let (sessions, report) = load("postfix-verbose.log");
     for s in &sessions {
-        assert!(!session_json(s, false).contains(secret), "{}", s.id);
+        let json = session_json(s, false);
+        for hidden in [secret, "bWFsbG9yeUBleGFtcGxlLm9yZw==", "aHVudGVyMi1ndWVzcw=="] {
+            assert!(!json.contains(hidden), "{} shows {hidden}", s.id);
+        }
     }
     assert!(session_json(&sessions[0], true).contains(secret));
     assert!(report.unparsed.iter().all(|(_, t)| !t.contains(secret)));
@@ -231,6 +248,10 @@ fn disconnect_counters_decide_without_a_transcript() {
         "Nov 22 10:00:04 mx1 postfix/smtpd[11]: disconnect from c.example[192.0.2.3] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5\n",
         "Nov 22 10:00:05 mx1 postfix/smtpd[12]: timeout after RCPT from d.example[192.0.2.4]\n",
         "Nov 22 10:00:05 mx1 postfix/smtpd[12]: disconnect from d.example[192.0.2.4] ehlo=1 mail=1 rcpt=1 commands=3\n",
+        // Postfix 3.10 puts the queue id (or NOQUEUE) in front of these.
+        "Nov 22 10:00:06 mx1 postfix/smtpd[13]: connect from e.example[192.0.2.5]\n",
+        "Nov 22 10:00:07 mx1 postfix/smtpd[13]: NOQUEUE: lost connection after EHLO from e.example[192.0.2.5]\n",
+        "Nov 22 10:00:07 mx1 postfix/smtpd[13]: disconnect from e.example[192.0.2.5] ehlo=1 commands=1\n",
     ));
     let got: Vec<(String, &str)> = sessions
         .iter()
@@ -244,6 +265,7 @@ fn disconnect_counters_decide_without_a_transcript() {
             // A connection whose connect line was in an earlier file still counts.
             ("smtpd[11]".to_string(), "delivered"),
             ("smtpd[12]".to_string(), "connection-failed"),
+            ("smtpd[13]".to_string(), "connection-failed"),
         ]
     );
     assert_eq!(sessions[2].client.as_deref(), Some("c.example[192.0.2.3]"));

@@ -44,11 +44,16 @@ impl Parser {
             e.push(key, Item::Info(kind, text.to_owned()));
         } else if let Some(kind) = smtpd_note_kind(rest) {
             let conn = self.inbound_conn(proc, line, name, peer_after_from(rest), e);
-            if kind == InfoKind::AuthFailed {
-                conn.failed.auth = true;
-            }
-            let key = &conn.key;
-            e.push(key, Item::Info(kind, text.to_owned()));
+            let kind = match kind {
+                // With a transcript the 535 reply itself decides; the warning is its reason.
+                InfoKind::AuthFailed if conn.transcript => InfoKind::Error,
+                InfoKind::AuthFailed => {
+                    conn.failed.auth = true;
+                    kind
+                }
+                _ => kind,
+            };
+            e.push(&conn.key, Item::Info(kind, text.to_owned()));
         } else {
             self.smtpd_other(proc, text, rest, e);
         }
