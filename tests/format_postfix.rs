@@ -322,6 +322,23 @@ fn connect_reject_and_unanswered_warnings() {
 }
 
 #[test]
+fn content_rejects_end_the_message() {
+    let (sessions, _) = load_text(concat!(
+        "Nov 22 10:00:00 mx1 postfix/smtpd[20]: connect from a.example[192.0.2.1]\n",
+        "Nov 22 10:00:01 mx1 postfix/smtpd[20]: 11AA22BB33: client=a.example[192.0.2.1]\n",
+        "Nov 22 10:00:02 mx1 postfix/cleanup[30]: 11AA22BB33: milter-reject: END-OF-MESSAGE from a.example[192.0.2.1]: 5.7.1 Spam message rejected; from=<a@a.example> to=<b@example.com> proto=ESMTP helo=<a.example>\n",
+        "Nov 22 10:00:02 mx1 postfix/smtpd[20]: disconnect from a.example[192.0.2.1] ehlo=1 mail=1 rcpt=1 data=0/1 quit=1 commands=4/5\n",
+        "Nov 22 10:00:03 mx1 postfix/smtpd[21]: connect from b.example[192.0.2.2]\n",
+        "Nov 22 10:00:04 mx1 postfix/smtpd[21]: 44CC55DD66: proxy-reject: END-OF-MESSAGE: 554 5.7.1 Message rejected by content filter; from=<c@b.example> to=<d@example.com> proto=ESMTP helo=<b.example>\n",
+        "Nov 22 10:00:04 mx1 postfix/smtpd[21]: disconnect from b.example[192.0.2.2] ehlo=1 mail=1 rcpt=1 data=0/1 quit=1 commands=4/5\n",
+    ));
+    let verdicts: Vec<String> = sessions.iter().map(verdict).collect();
+    assert_eq!(verdicts, ["failure - -", "failure 554 5.7.1"]);
+    assert_eq!(sessions[0].decisive().map(|e| e.line), Some(3));
+    assert_eq!(sessions[1].decisive().and_then(|e| e.step), Some(Step::DataEnd));
+}
+
+#[test]
 fn hostile_lines_do_not_panic() {
     let (_, report) = load_text(concat!(
         "Nov 22 10:00:00 mx1 postfix/smtpd[10]: connect from\n",

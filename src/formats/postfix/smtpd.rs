@@ -35,6 +35,7 @@ impl Parser {
         } else if let Some(r) = rest
             .strip_prefix("reject: ")
             .or_else(|| rest.strip_prefix("milter-reject: "))
+            .or_else(|| rest.strip_prefix("proxy-reject: "))
         {
             self.reject(proc, line, name, r, e);
         } else if let Some((kind, step)) = broken_connection(rest) {
@@ -151,7 +152,9 @@ impl Parser {
     /// `reject: RCPT from name[ip]: 554 5.7.1 <…>: Relay access denied; from=<…> to=<…> …`: the
     /// reply smtpd sent to a command the log names but does not show.
     fn reject(&mut self, proc: ProcId, line: &InputLine<'_>, name: &str, r: &str, e: &mut Emit<'_>) {
+        // `RCPT from x[ip]: 554 …`, or a before-queue filter's `END-OF-MESSAGE: 554 …`.
         let (word, after) = r.split_once(' ').unwrap_or((r, ""));
+        let word = word.trim_end_matches(':');
         let after = after.strip_prefix("from ").unwrap_or(after);
         let (peer, reply) = match peer_at(after) {
             Some((p, n)) => (Some(p), after[n..].strip_prefix(": ").unwrap_or(&after[n..])),
