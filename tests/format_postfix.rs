@@ -112,6 +112,11 @@ fn late_queue_lines_reach_the_right_connection_after_pid_reuse() {
         .count();
     assert_eq!(onward, 2);
     assert!(relayed.closed);
+    // The connection ended at its disconnect, not when the last delivery was logged.
+    assert_eq!(
+        relayed.end.unwrap().to_string(),
+        format!("{}-11-22T10:00:03", relayed.start.unwrap().when.format("%Y"))
+    );
 }
 
 #[test]
