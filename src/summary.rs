@@ -19,13 +19,20 @@ pub fn summarize(s: &Session) -> String {
 }
 
 /// `later delivery bounced (550 5.1.1)` when a message this session handed over failed onward;
-/// a bounce outranks a deferral.
+/// a bounce outranks a deferral, and a deferral followed by a delivery is not worth saying.
 fn onward_problem(s: &Session) -> Option<String> {
-    let pick = |kind: InfoKind| s.events.iter().rev().find(|e| e.kind == EventKind::Info(kind));
-    let (word, ev) = match pick(InfoKind::OnwardBounced) {
-        Some(e) => ("bounced", e),
-        None => ("deferred", pick(InfoKind::OnwardDeferred)?),
+    let last = |kind: InfoKind| s.events.iter().rposition(|e| e.kind == EventKind::Info(kind));
+    let (word, at) = match last(InfoKind::OnwardBounced) {
+        Some(i) => ("bounced", i),
+        None => {
+            let deferred = last(InfoKind::OnwardDeferred)?;
+            if last(InfoKind::OnwardDelivered).is_some_and(|d| d > deferred) {
+                return None;
+            }
+            ("deferred", deferred)
+        }
     };
+    let ev = &s.events[at];
     Some(match ev.code {
         Some(c) => format!("later delivery {word} ({c})"),
         None => format!("later delivery {word}"),

@@ -276,20 +276,11 @@ fn disconnect_counters_decide_without_a_transcript() {
     assert_eq!(sessions[2].client.as_deref(), Some("c.example[192.0.2.3]"));
 }
 
-#[test]
-fn onward_notes_leave_the_status_alone() {
+/// One session assembled from `items` under one key.
+fn assembled(items: Vec<smtpscope::formats::Item>) -> Session {
     use smtpscope::assemble::Assembler;
-    use smtpscope::formats::{Item, Record};
+    use smtpscope::formats::Record;
     let mut asm = Assembler::new("t".into(), "postfix");
-    let items = [
-        Item::Begin,
-        Item::Info(InfoKind::Delivered, "A1: from=<a@b>, size=1, nrcpt=1 (queue active)".into()),
-        Item::End,
-        Item::Late(
-            InfoKind::OnwardBounced,
-            "A1: to=<c@d>, status=bounced (host x[192.0.2.9] said: 550 5.1.1 no (in reply to RCPT TO command))".into(),
-        ),
-    ];
     for (n, item) in items.into_iter().enumerate() {
         asm.push(Record {
             key: "k".into(),
@@ -298,13 +289,48 @@ fn onward_notes_leave_the_status_alone() {
             item,
         });
     }
-    let s = asm.finish().sessions.remove(0);
+    asm.finish().sessions.remove(0)
+}
+
+#[test]
+fn onward_notes_leave_the_status_alone() {
+    use smtpscope::formats::Item;
+    let accepted = || {
+        vec![
+            Item::Begin,
+            Item::Info(
+                InfoKind::Delivered,
+                "A1: from=<a@b>, size=1, nrcpt=1 (queue active)".into(),
+            ),
+            Item::End,
+        ]
+    };
+    let mut bounced = accepted();
+    bounced.push(Item::Late(
+        InfoKind::OnwardBounced,
+        "A1: to=<c@d>, status=bounced (host x[192.0.2.9] said: 550 5.1.1 no (in reply to RCPT TO command))"
+            .into(),
+    ));
+    let s = assembled(bounced);
     assert_eq!(s.status(), Status::Success);
     assert_eq!(
         s.events[1].code.map(|c| c.to_string()).as_deref(),
         Some("550 5.1.1")
     );
     assert!(s.summary.contains("bounced (550 5.1.1)"), "{}", s.summary);
+    // A deferral that a later delivery resolved is not news.
+    let mut retried = accepted();
+    retried.push(Item::Late(
+        InfoKind::OnwardDeferred,
+        "A1: to=<e@f>, status=deferred (x)".into(),
+    ));
+    retried.push(Item::Late(
+        InfoKind::OnwardDelivered,
+        "A1: to=<e@f>, status=sent (250 ok)".into(),
+    ));
+    let s = assembled(retried);
+    assert_eq!(s.status(), Status::Success);
+    assert!(!s.summary.contains("deferred"), "{}", s.summary);
 }
 
 #[test]
