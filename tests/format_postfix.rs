@@ -370,6 +370,23 @@ fn content_rejects_end_the_message() {
 }
 
 #[test]
+fn one_attempt_for_several_recipients() {
+    let (sessions, _) = load_text(concat!(
+        "Nov 22 10:00:00 mx1 postfix/smtp[40]: A1B2C3D4E5: to=<x@example.net>, relay=mx.example.net[203.0.113.25]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.1.1, status=bounced (host mx.example.net[203.0.113.25] said: 550 5.1.1 <x@example.net>: User unknown (in reply to RCPT TO command))\n",
+        "Nov 22 10:00:01 mx1 postfix/smtp[40]: A1B2C3D4E5: to=<y@example.net>, relay=mx.example.net[203.0.113.25]:25, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as F00D)\n",
+        "Nov 22 10:00:01 mx1 postfix/smtp[40]: A1B2C3D4E5: to=<z@example.net>, relay=mx.example.net[203.0.113.25]:25, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as F00D)\n",
+        "Nov 22 10:00:02 mx1 postfix/smtp[40]: warning: unexpected reply after QUIT\n",
+        "Nov 22 10:01:00 mx1 postfix/smtp[40]: B1B2C3D4E5: to=<w@example.net>, relay=mx.example.net[203.0.113.25]:25, conn_use=2, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as F00E)\n",
+    ));
+    let verdicts: Vec<String> = sessions.iter().map(verdict).collect();
+    assert_eq!(verdicts, ["partial 550 5.1.1", "success 250 2.0.0"]);
+    // The rejected recipient's reply, three recipient notes, the warning.
+    assert_eq!(directions(&sessions[0]), "SIIII");
+    assert!(sessions[0].closed);
+    assert_eq!(sessions[1].id, "smtp[40]#2:B1B2C3D4E5");
+}
+
+#[test]
 fn hostile_lines_do_not_panic() {
     let (_, report) = load_text(concat!(
         "Nov 22 10:00:00 mx1 postfix/smtpd[10]: connect from\n",

@@ -38,7 +38,7 @@ impl Parser {
         if let Some((command, server, payload)) = client_chat(text) {
             // Replies still belong to a connection whose QUIT is unanswered; a command after
             // QUIT, or a reply after its answer, starts the next connection.
-            let reuse = |c: &Outbound| if command { c.quit == 0 } else { c.quit < 2 };
+            let reuse = |c: &Outbound| !c.ended && if command { c.quit == 0 } else { c.quit < 2 };
             let conn = self.attempt(proc, line, name, Some(server), None, e, reuse);
             conn.verbose = true;
             if command && payload.eq_ignore_ascii_case("QUIT") {
@@ -81,7 +81,13 @@ impl Parser {
         } else {
             match self.outbound.get(&proc) {
                 Some(c) if !is_debug_noise(rest) => {
-                    e.push(&c.key, Item::Info(InfoKind::Note, text.to_owned()))
+                    let note = text.to_owned();
+                    let item = if c.ended {
+                        Item::Late(InfoKind::Note, note)
+                    } else {
+                        Item::Info(InfoKind::Note, note)
+                    };
+                    e.push(&c.key, item);
                 }
                 _ => e.unparsed(text),
             }
@@ -114,7 +120,7 @@ impl Parser {
             .get(&proc)
             .is_some_and(|c| reuse(c) && same_server(c) && same_qid(c));
         if !keep {
-            if let Some(old) = self.outbound.remove(&proc) {
+            if let Some(old) = self.outbound.remove(&proc).filter(|o| !o.ended) {
                 e.push(&old.key, Item::End);
             }
             let key = self.new_key(format!("{name}[{}]", line.wrapper.pid.unwrap_or(0)));
@@ -135,6 +141,7 @@ impl Parser {
                 quit: 0,
                 data_end_shown: false,
                 connect_failed: false,
+                ended: false,
                 last_line: line.number,
             };
             self.outbound.insert(proc, conn);
@@ -183,6 +190,13 @@ impl Parser {
         if conn.verbose {
             // The transcript already holds the replies.
             e.push(&key, Item::Late(InfoKind::Note, text.clone()));
+        } else if conn.ended {
+            // Another recipient of an attempt already ended: only late notes reach it.
+            let repeat = d.status == "sent" && conn.data_end_shown;
+            e.push(
+                &key,
+                Item::Late(if repeat { InfoKind::Note } else { kind }, text.clone()),
+            );
         } else {
             let step = if d.status == "sent" {
                 Some(Step::DataEnd)
@@ -205,6 +219,10 @@ impl Parser {
                     e.push(&key, Item::Late(kind, text.clone()));
                 }
             }
+            // Without a transcript nothing more is logged for this connection; more
+            // recipients of the same attempt may follow as late notes.
+            e.push(&key, Item::End);
+            conn.ended = true;
         }
         if let Some(q) = qid {
             let entry = match self.queue.get_mut(q) {

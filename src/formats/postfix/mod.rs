@@ -137,6 +137,9 @@ struct Outbound {
     /// The remote's reply to the end of data was already shown (one per attempt).
     data_end_shown: bool,
     connect_failed: bool,
+    /// An End was sent (after a recipient line without a transcript): later lines of this
+    /// attempt can only be late notes.
+    ended: bool,
     /// The last line that added to this attempt (where [`LineParser::finish`] ends it).
     last_line: u64,
 }
@@ -192,7 +195,12 @@ impl LineParser for Parser {
             line: 0,
             time: None,
         });
-        let mut open: Vec<Outbound> = self.outbound.drain().map(|(_, o)| o).collect();
+        let mut open: Vec<Outbound> = self
+            .outbound
+            .drain()
+            .map(|(_, o)| o)
+            .filter(|o| !o.ended)
+            .collect();
         open.sort_by_key(|o| o.last_line);
         for o in open {
             records.push(Record {
