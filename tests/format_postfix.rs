@@ -400,3 +400,15 @@ fn hostile_lines_do_not_panic() {
     ));
     assert_eq!(report.format, Some("postfix"));
 }
+
+#[test]
+fn lines_full_of_brackets_stay_fast() {
+    let junk = "[".repeat(60_000);
+    let text = format!(
+        "Nov 22 10:00:00 mx1 postfix/postscreen[1]: CONNECT from [192.0.2.1]:5 to [192.0.2.2]:25\nNov 22 10:00:00 mx1 postfix/postscreen[1]: DNSBL {junk}\nNov 22 10:00:00 mx1 postfix/smtpd[2]: lost connection after {junk} from {junk}\n"
+    );
+    let started = std::time::Instant::now();
+    let (_, report) = load_text(&text);
+    assert_eq!(report.format, Some("postfix"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

@@ -37,7 +37,10 @@ pub fn peer_at(s: &str) -> Option<(&str, usize)> {
     if b[..open].iter().any(|c| c.is_ascii_whitespace()) {
         return None;
     }
-    let close = open + memchr::memchr(b']', &b[open..])?;
+    // An address (or an LMTP socket path) is short; bounding the search keeps lines full of
+    // `[` linear.
+    let window = &b[open..b.len().min(open + 128)];
+    let close = open + memchr::memchr(b']', window)?;
     let mut end = close + 1;
     if b.get(end) == Some(&b':') {
         let digits = b[end + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
