@@ -105,7 +105,10 @@ impl Assembler {
             if s.start.is_none() {
                 s.start = Some(t);
             }
-            s.end = Some(t);
+            // A delivery result logged after the connection closed does not lengthen it.
+            if !(s.closed && matches!(rec.item, Item::Late(..))) {
+                s.end = Some(t);
+            }
         }
         let track = &mut self.tracks[idx];
         match rec.item {

@@ -21,8 +21,10 @@ pub fn strip(line: &str, year: i32) -> (Wrapper<'_>, &str) {
     let mut w = Wrapper::default();
     let mut rest = line;
     // docker logs -t: an RFC 3339 nanosecond stamp in front of anything.
+    let mut fractional_stamp = None;
     if let Some((t, r)) = docker_stamp(rest) {
         w.time = Some(t);
+        fractional_stamp = Some(t);
         rest = r;
     }
     if let Some(r) = php_error_log(rest, &mut w) {
@@ -32,6 +34,16 @@ pub fn strip(line: &str, year: i32) -> (Wrapper<'_>, &str) {
         if let Some(r2) = host_program(r, &mut w) {
             w.time = Some(t);
             rest = r2;
+        }
+    } else if let Some(t) = fractional_stamp {
+        // The fractional stamp was rsyslog's high-precision syslog stamp, not docker's: a
+        // `host prog[pid]: ` tag follows (a non-UTC offset is never docker's).
+        let mut tagged = w.clone();
+        if let Some(r2) = host_program(rest, &mut tagged) {
+            if tagged.pid.is_some() || t.offset != Some(0) {
+                w = tagged;
+                rest = r2;
+            }
         }
     }
     (w, rest)
@@ -56,8 +68,10 @@ fn split_offset(stamp: &str) -> Option<(&str, i32)> {
     if let Some(body) = stamp.strip_suffix('Z') {
         return Some((body, 0));
     }
+    // `yyyy-mm-ddThh:mm:ss` is 19 bytes; an offset (`+01:00`, `+0100`) follows it directly
+    // (journald short-iso) or after a fraction (rsyslog, docker).
     let b = stamp.as_bytes();
-    if b.len() > 25 {
+    if b.len() >= 25 {
         let tail = stamp.get(stamp.len() - 6..)?;
         let tb = tail.as_bytes();
         if (tb[0] == b'+' || tb[0] == b'-') && tb[3] == b':' {
@@ -66,6 +80,8 @@ fn split_offset(stamp: &str) -> Option<(&str, i32)> {
             let sign = if tb[0] == b'-' { -1 } else { 1 };
             return Some((stamp.get(..stamp.len() - 6)?, sign * (h * 3600 + m * 60)));
         }
+    }
+    if b.len() >= 24 {
         let tail = stamp.get(stamp.len() - 5..)?;
         let tb = tail.as_bytes();
         if (tb[0] == b'+' || tb[0] == b'-') && tb[1..].iter().all(u8::is_ascii_digit) {
@@ -214,6 +230,29 @@ mod tests {
             "SMTP: 17:22:27 [tx] EHLO x",
         ] {
             assert_eq!(strip(line, 2026).1, line);
+        }
+    }
+
+    #[test]
+    fn keeps_journald_short_iso_offsets() {
+        for (line, stamp) in [
+            (
+                "2026-11-22T10:00:01+0100 mx1 postfix/smtpd[4242]: connect from a[192.0.2.1]",
+                "2026-11-22T10:00:01+01:00",
+            ),
+            (
+                "2026-11-22T10:00:01-05:00 mx1 postfix/smtpd[4242]: connect from a[192.0.2.1]",
+                "2026-11-22T10:00:01-05:00",
+            ),
+            (
+                "2026-11-22T10:00:01.250+01:00 mx1 postfix/smtpd[4242]: connect from a[192.0.2.1]",
+                "2026-11-22T10:00:01.250+01:00",
+            ),
+        ] {
+            let (w, rest) = strip(line, 2000);
+            assert_eq!(rest, "connect from a[192.0.2.1]");
+            assert_eq!(w.pid, Some(4242));
+            assert_eq!(w.time.unwrap().to_string(), stamp, "{line}");
         }
     }
 

@@ -147,7 +147,34 @@ pub fn verdict(session: &Session) -> String {
             None => format!("Failed with {server} ({})", outcome.as_str()),
         },
     };
-    finish(sentence)
+    match session.verdict.outcome {
+        Outcome::Delivered | Outcome::SomeRecipientsRejected => match onward_problem(session) {
+            Some(note) => finish(format!("{}; {note}", sentence.trim_end_matches('.'))),
+            None => finish(sentence),
+        },
+        _ => finish(sentence),
+    }
+}
+
+/// `later delivery bounced (550 5.1.1)` when a message this session handed over failed onward
+/// (server logs report that after the connection closed); a bounce outranks a deferral, and a
+/// deferral followed by a delivery is not worth saying.
+fn onward_problem(s: &Session) -> Option<String> {
+    let last = |kind: InfoKind| s.events.iter().rposition(|e| e.kind == EventKind::Info(kind));
+    let (word, at) = match last(InfoKind::OnwardBounced) {
+        Some(i) => ("bounced", i),
+        None => {
+            let deferred = last(InfoKind::OnwardDeferred)?;
+            if last(InfoKind::OnwardDelivered).is_some_and(|d| d > deferred) {
+                return None;
+            }
+            ("deferred", deferred)
+        }
+    };
+    Some(match s.events[at].code {
+        Some(c) => format!("later delivery {word} ({c})"),
+        None => format!("later delivery {word}"),
+    })
 }
 
 /// Ends the sentence and escapes control characters of quoted log text.

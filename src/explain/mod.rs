@@ -314,6 +314,9 @@ fn info_note(session: &Session, index: usize, kind: InfoKind) -> Option<String> 
         InfoKind::Bounced => "the message was returned to the sender",
         InfoKind::Rejected => "the server refused it",
         InfoKind::Error => "the logging program reported an error",
+        InfoKind::OnwardDelivered => "later: the accepted message was delivered onward",
+        InfoKind::OnwardDeferred => "later: onward delivery of the accepted message was deferred; it will be retried",
+        InfoKind::OnwardBounced => "later: onward delivery of the accepted message failed and it was bounced",
     };
     let code_note = ev.code.map(|c| {
         let text = ev.text.clone();

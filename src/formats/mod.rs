@@ -7,6 +7,7 @@ use crate::wrapper::Wrapper;
 
 pub mod fourd;
 pub mod outlook_express;
+pub mod postfix;
 pub mod smartermail_delivery;
 pub mod smartermail_smtp;
 
@@ -112,6 +113,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &smartermail_smtp::SmarterMailSmtp,
         &smartermail_delivery::SmarterMailDelivery,
         &outlook_express::OutlookExpress,
+        &postfix::Postfix,
     ]
 }
 

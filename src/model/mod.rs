@@ -56,6 +56,15 @@ pub enum InfoKind {
     Bounced,
     /// A server log says it refused something (a reject line without a transcript).
     Rejected,
+    /// A server log says a message it accepted in this session later reached its next hop
+    /// (Postfix `status=sent` after `smtpd` received it). The onward delivery is another
+    /// transaction: it does not change this session's status, only its summary.
+    OnwardDelivered,
+    /// As [`InfoKind::OnwardDelivered`], but the onward delivery will be retried later.
+    OnwardDeferred,
+    /// As [`InfoKind::OnwardDelivered`], but the onward delivery failed and the message was
+    /// returned to its sender.
+    OnwardBounced,
     /// An error the logging program reported that is not itself an SMTP reply.
     Error,
 }

@@ -1,0 +1,261 @@
+//! Postfix maillog (syslog, `maillog_file`/postlog, journald, docker): `smtpd` connections
+//! bounded by `connect from` / `disconnect from` (pids are reused, so every connection gets its
+//! own key), `postscreen` connections, outbound `smtp`/`lmtp` delivery attempts, and the queue-id
+//! lines (`cleanup`, `qmgr`, `local`…) that tie a message to the connection that received it,
+//! often after that connection ended ([`Item::Late`]). Verbose (`debug_peer_list`) `<`/`>` chat
+//! lines become the transcript.
+//!
+//! The per-line path looks at the syslog tag first (`wrapper.program`), then matches bytes; it
+//! allocates only for the records it emits.
+
+mod delivery;
+mod postscreen;
+mod smtpd;
+mod text;
+
+use super::{Format, InputLine, Item, LineParser, Record};
+use crate::model::Timestamp;
+use std::collections::HashMap;
+
+pub struct Postfix;
+
+impl Format for Postfix {
+    fn name(&self) -> &'static str {
+        "postfix"
+    }
+    fn description(&self) -> &'static str {
+        "Postfix maillog (syslog, maillog_file/postlog, journald): smtpd and postscreen connections, smtp/lmtp delivery attempts, queue ids, debug_peer_list transcripts"
+    }
+    fn how_to_enable(&self) -> &'static str {
+        "on by default (syslog mail.* → /var/log/maillog or mail.log; or maillog_file = /var/log/postfix.log, Postfix 3.4+, for containers); transcripts: debug_peer_list = <client or server host>; TLS details: smtpd_tls_loglevel = 1 and smtp_tls_loglevel = 1"
+    }
+    fn detect(&self, line: &InputLine<'_>) -> bool {
+        let Some(program) = line.wrapper.program else {
+            return false;
+        };
+        line.wrapper.pid.is_some()
+            && program.starts_with("postfix")
+            && matches!(
+                service_of(program),
+                Some(
+                    "smtpd"
+                        | "smtp"
+                        | "lmtp"
+                        | "cleanup"
+                        | "qmgr"
+                        | "postscreen"
+                        | "pickup"
+                        | "local"
+                        | "bounce"
+                )
+            )
+    }
+    fn parser(&self) -> Box<dyn LineParser> {
+        Box::new(Parser::default())
+    }
+}
+
+/// `smtpd` in `postfix/submission/smtpd`; `None` for tags without a `/` (cron, sshd, dovecot).
+fn service_of(program: &str) -> Option<&str> {
+    let slash = program.rfind('/')?;
+    Some(&program[slash + 1..])
+}
+
+/// Pushes records for one input line: its number and time, and masking of unparsed text.
+struct Emit<'r> {
+    records: &'r mut Vec<Record>,
+    line: u64,
+    time: Option<Timestamp>,
+}
+
+impl Emit<'_> {
+    fn push(&mut self, key: &str, item: Item) {
+        self.records.push(Record {
+            key: key.to_owned(),
+            line: self.line,
+            time: self.time,
+            item,
+        });
+    }
+
+    /// A line that belongs to no session; SASL payloads in verbose debug lines are hidden.
+    fn unparsed(&mut self, text: &str) {
+        let text = text::mask_debug_secrets(text).into_owned();
+        self.records.push(Record {
+            key: String::new(),
+            line: self.line,
+            time: self.time,
+            item: Item::Unparsed(text),
+        });
+    }
+}
+
+/// Identifies one process (host, syslog tag, pid) without allocating.
+type ProcId = u64;
+
+fn proc_id(line: &InputLine<'_>) -> ProcId {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    line.wrapper.host.hash(&mut h);
+    line.wrapper.program.hash(&mut h);
+    line.wrapper.pid.hash(&mut h);
+    h.finish()
+}
+
+/// Steps known to have failed in a connection, so the disconnect counters add nothing twice.
+#[derive(Default, Clone, Copy)]
+struct Failed {
+    auth: bool,
+    mail: bool,
+    rcpt: bool,
+    data: bool,
+}
+
+/// An `smtpd` connection between `connect from` and `disconnect from`.
+struct Inbound {
+    key: String,
+    /// Verbose `<`/`>` lines were seen: the transcript decides, not the counters.
+    transcript: bool,
+    /// Messages known to be queued (qmgr saw them) while the connection was open.
+    accepted: u32,
+    auth_ok: bool,
+    failed: Failed,
+}
+
+/// The current delivery attempt (one connection) of an `smtp`/`lmtp` process.
+struct Outbound {
+    key: String,
+    /// `name[ip]` of the server, without the port.
+    server: Option<String>,
+    qid: Option<String>,
+    /// A `to=… status=` line was seen: a connection-level line after it is a new connection.
+    has_status: bool,
+    /// Verbose chat lines were seen: the transcript decides.
+    verbose: bool,
+    /// 0: no QUIT yet; 1: QUIT sent; 2: QUIT answered (the connection is over).
+    quit: u8,
+    /// The remote's reply to the end of data was already shown (one per attempt).
+    data_end_shown: bool,
+    connect_failed: bool,
+    /// An End was sent (after a recipient line without a transcript): later lines of this
+    /// attempt can only be late notes.
+    ended: bool,
+    /// The last line that added to this attempt (where [`LineParser::finish`] ends it).
+    last_line: u64,
+}
+
+/// What is known about a queue id: the connection that received it, the last delivery attempt.
+#[derive(Default)]
+struct Queued {
+    inbound: Option<(String, ProcId)>,
+    outbound: Option<String>,
+}
+
+#[derive(Default)]
+struct Parser {
+    inbound: HashMap<ProcId, Inbound>,
+    outbound: HashMap<ProcId, Outbound>,
+    /// postscreen connections by client `[ip]:port`.
+    postscreen: HashMap<String, String>,
+    queue: HashMap<String, Queued>,
+    /// A pre-connect warning per smtpd process, waiting for the `connect from` it precedes.
+    held: HashMap<ProcId, Record>,
+    key_uses: HashMap<String, u32>,
+}
+
+impl LineParser for Parser {
+    fn parse(&mut self, line: &InputLine<'_>, records: &mut Vec<Record>) {
+        let mut e = Emit {
+            records,
+            line: line.number,
+            time: line.wrapper.time,
+        };
+        let Some(program) = line.wrapper.program else {
+            e.unparsed(line.text);
+            return;
+        };
+        let Some(service) = service_of(program) else {
+            e.unparsed(line.text);
+            return;
+        };
+        let name = program.strip_prefix("postfix/").unwrap_or(program);
+        match service {
+            "smtpd" => self.smtpd(line, name, &mut e),
+            "smtp" | "lmtp" => self.outbound_line(line, name, &mut e),
+            "postscreen" => self.postscreen_line(line, name, &mut e),
+            _ => self.queue_line(line, service, &mut e),
+        }
+    }
+
+    /// Delivery attempts log nothing after their last recipient line, so the ones still
+    /// current end here; `smtpd` connections without a `disconnect` stay open.
+    fn finish(&mut self, records: &mut Vec<Record>) {
+        self.release_all_held(&mut Emit {
+            records,
+            line: 0,
+            time: None,
+        });
+        let mut open: Vec<Outbound> = self
+            .outbound
+            .drain()
+            .map(|(_, o)| o)
+            .filter(|o| !o.ended)
+            .collect();
+        open.sort_by_key(|o| o.last_line);
+        for o in open {
+            records.push(Record {
+                key: o.key,
+                line: o.last_line,
+                time: None,
+                item: Item::End,
+            });
+        }
+    }
+}
+
+impl Parser {
+    /// A key no earlier connection used: `smtpd[4242]`, then `smtpd[4242]#2` when the pid is
+    /// reused, so late lines reach the right connection.
+    fn new_key(&mut self, base: String) -> String {
+        let n = self.key_uses.entry(base.clone()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            base
+        } else {
+            format!("{base}#{n}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wrapper;
+
+    fn input(raw: &str) -> (wrapper::Wrapper<'_>, &str) {
+        wrapper::strip(raw, 2026)
+    }
+
+    #[test]
+    fn detects_postfix_tags_only() {
+        let yes = [
+            "Nov 22 10:00:01 mx1 postfix/smtpd[4242]: connect from a[192.0.2.1]",
+            "Nov 02 10:00:01 mx1 postfix/submission/smtpd[4242]: connect from a[192.0.2.1]",
+            "Nov 22 10:00:01 mx1 postfix-out/smtp[77]: 4F1C2D3E4A: to=<a@b>, relay=none, status=deferred (x)",
+        ];
+        let no = [
+            "Nov 22 10:00:01 mx1 sshd[99]: Accepted publickey for root",
+            "Nov 22 10:00:01 mx1 dovecot: imap-login: Login: user=<a>",
+            "Nov 22 10:00:01 mx1 postfix/master[1]: daemon started",
+        ];
+        for (raw, want) in yes.iter().map(|l| (l, true)).chain(no.iter().map(|l| (l, false))) {
+            let (wrapper, text) = input(raw);
+            let line = InputLine {
+                number: 1,
+                text,
+                wrapper,
+            };
+            assert_eq!(Postfix.detect(&line), want, "{raw}");
+        }
+    }
+}
