@@ -1,0 +1,38 @@
+//! PHPMailer's SMTP debug output (`SMTPDebug` 1–4) in every output mode — `echo` (stamp + TAB,
+//! indented continuation lines), `html` (stamp + space, entities, run-on replies, `<br>`),
+//! `error_log`, callables — and as WordPress plugins store it (WP Mail SMTP debug events, Post
+//! SMTP session transcripts whose messages run together), plus the pre-5.2.7 wording.
+
+mod entry;
+mod parser;
+mod text;
+
+use super::{Format, InputLine, LineParser};
+
+pub struct PhpMailer;
+
+impl Format for PhpMailer {
+    fn name(&self) -> &'static str {
+        "phpmailer"
+    }
+    fn description(&self) -> &'static str {
+        "PHPMailer SMTP debug output (SMTPDebug 1-4; echo, html, error_log or callable), also as stored by WP Mail SMTP debug events and Post SMTP transcripts"
+    }
+    fn how_to_enable(&self) -> &'static str {
+        "$mail->SMTPDebug = SMTP::DEBUG_SERVER; (DEBUG_CONNECTION adds connection lines, DEBUG_LOWLEVEL every line read, credentials unmasked) and $mail->Debugoutput = 'echo' | 'html' | 'error_log' | a callable; WP Mail SMTP: Tools > Debug Events (a failed send keeps its debug output) or Tools > Email Test; Post SMTP: the email log's session transcript"
+    }
+    fn detect(&self, line: &InputLine<'_>) -> bool {
+        let cleaned = text::clean(line.text, false);
+        let t: &str = &cleaned.text;
+        let rest = text::split_stamp(t).map_or(t, |(_, r)| r);
+        entry::is_signature(rest)
+            || rest.trim() == "Debug Output:"
+            || parser::POST_SMTP_URI.is_match(rest.trim())
+    }
+    fn parser(&self) -> Box<dyn LineParser> {
+        Box::new(parser::Parser::default())
+    }
+}
+
+#[cfg(test)]
+mod tests;

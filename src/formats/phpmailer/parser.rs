@@ -1,0 +1,489 @@
+//! The line reader: gathers each `edebug()` message (with its continuation lines), then turns it
+//! into records. PHPMailer names no session, so connections are delimited by what it prints:
+//! `Connection: opening to` (level 3+), the `220` greeting (level 2), the first command after a
+//! `QUIT` (level 1), `Connection: closed`.
+
+use super::entry::{classify, is_signature, next_start, Entry, Kind};
+use super::text::{clean, split_stamp};
+use crate::formats::{split_run_together, InputLine, Item, LineParser, Out, Record};
+use crate::model::{parse_reply_line, InfoKind, Step, Timestamp};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Every session of a PHPMailer log is keyed alike: they follow one another.
+const KEY: &str = "";
+
+/// Post SMTP puts the transport URI in front of the transcript: `smtp:tls:login://host:587`.
+pub static POST_SMTP_URI: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^smtps?(?::[a-z0-9_-]+)*://\S+:[0-9]+$").expect("valid regex"));
+
+/// Where the current connection stands, as far as the log shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Nothing yet: notes are held for the first session.
+    NoSession,
+    Active,
+    /// `QUIT` sent; its reply still belongs to this session.
+    QuitSent,
+    /// Closed, failed to connect, or `QUIT` answered: the next connection starts a new session.
+    Closed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tls {
+    None,
+    /// `STARTTLS` sent.
+    Asked,
+    /// `220` to `STARTTLS`: the next `EHLO` shows the handshake worked.
+    Accepted,
+}
+
+pub struct Parser {
+    pending: Option<Entry>,
+    /// Earlier lines ended in `<br>`: entities are decoded even where the `<br>` is missing.
+    html: bool,
+    phase: Phase,
+    last_command: Option<Step>,
+    in_data: bool,
+    tls: Tls,
+    implicit_tls: bool,
+    /// Level 4 printed this reply line by line (`SMTP INBOUND:`); the whole-reply
+    /// `SERVER -> CLIENT:` that follows repeats it.
+    inbound_seen: bool,
+    /// Notes that belong to the next session (WordPress event header, Post SMTP transport, or
+    /// notes before any connection).
+    held: Vec<Record>,
+    /// Inside a WP Mail SMTP event header (`Mailer: …` until `Debug Output:`).
+    wp_header: bool,
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Parser {
+            pending: None,
+            html: false,
+            phase: Phase::NoSession,
+            last_command: None,
+            in_data: false,
+            tls: Tls::None,
+            implicit_tls: false,
+            inbound_seen: false,
+            held: Vec::new(),
+            wp_header: false,
+        }
+    }
+}
+
+impl LineParser for Parser {
+    fn parse(&mut self, line: &InputLine<'_>, records: &mut Vec<Record>) {
+        let mut out = Out { records };
+        let cleaned = clean(line.text, self.html);
+        self.html |= cleaned.html;
+        let text: &str = &cleaned.text;
+        if text.trim().is_empty() {
+            return;
+        }
+        let (time, rest, stamped) = match split_stamp(text) {
+            Some((t, r)) => (Some(t), r, true),
+            None => (line.wrapper.time, text, false),
+        };
+        if !stamped && self.plugin_line(rest, line.number, time, &mut out) {
+            return;
+        }
+        if stamped || classify(rest).is_some() {
+            self.flush(&mut out);
+            self.start(rest, line.number, time, &mut out);
+            return;
+        }
+        let Some(e) = self.pending.as_mut().filter(|e| e.wants_more()) else {
+            out.push(KEY, line.number, None, Item::Unparsed(text.to_owned()));
+            return;
+        };
+        let piece = continuation(rest, e.kind);
+        match next_start(piece).filter(|_| !e.kind.ends_with_newline()) {
+            Some(at) => {
+                e.more.push((line.number, piece[..at].to_owned()));
+                self.flush(&mut out);
+                self.start(&piece[at..], line.number, time, &mut out);
+            }
+            None => e.more.push((line.number, piece.to_owned())),
+        }
+    }
+
+    fn finish(&mut self, records: &mut Vec<Record>) {
+        let mut out = Out { records };
+        self.flush(&mut out);
+        if let Some(first) = self.held.first() {
+            let (line, time) = (first.line, first.time);
+            self.begin(line, time, &mut out);
+        }
+    }
+}
+
+impl Parser {
+    /// Starts the message(s) on one line; messages without their own line ending may have
+    /// the next one run into them.
+    fn start(&mut self, text: &str, line: u64, time: Option<Timestamp>, out: &mut Out<'_>) {
+        let mut text = text;
+        loop {
+            let (kind, prefix) = classify(text).unwrap_or((Kind::Other, 0));
+            let end = if kind.ends_with_newline() {
+                None
+            } else {
+                next_start(text)
+            };
+            let this = end.map_or(text, |e| &text[..e]);
+            self.pending = Some(Entry {
+                kind,
+                line,
+                time,
+                text: this.trim_end().to_owned(),
+                prefix,
+                more: Vec::new(),
+            });
+            match end {
+                Some(e) => {
+                    self.flush(out);
+                    text = &text[e..];
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// WP Mail SMTP event headers and the Post SMTP transport line. True when consumed.
+    fn plugin_line(&mut self, text: &str, line: u64, time: Option<Timestamp>, out: &mut Out<'_>) -> bool {
+        if text.starts_with("Mailer: ") {
+            self.flush(out);
+            if let Some(first) = self.held.first() {
+                // An earlier event without a transcript: it stands alone.
+                let (l, t) = (first.line, first.time);
+                self.begin(l, t, out);
+            }
+            self.wp_header = true;
+            self.hold(line, time, InfoKind::Note, text.to_owned());
+            return true;
+        }
+        if text.trim() == "Debug Output:" {
+            self.flush(out);
+            self.wp_header = false;
+            return true;
+        }
+        if self.wp_header {
+            if is_signature(text) {
+                self.wp_header = false;
+                return false;
+            }
+            // PHPMailer's ErrorInfo, as the plugin stored it.
+            self.hold(line, time, InfoKind::Error, text.trim().to_owned());
+            return true;
+        }
+        if POST_SMTP_URI.is_match(text.trim()) {
+            self.flush(out);
+            self.hold(
+                line,
+                time,
+                InfoKind::Note,
+                format!("Post SMTP transport: {}", text.trim()),
+            );
+            return true;
+        }
+        false
+    }
+
+    fn hold(&mut self, line: u64, time: Option<Timestamp>, kind: InfoKind, text: String) {
+        self.held.push(Record {
+            key: KEY.to_owned(),
+            line,
+            time,
+            item: Item::Info(kind, text),
+        });
+    }
+
+    /// A new connection: `Begin`, then the notes that were waiting for it.
+    fn begin(&mut self, line: u64, time: Option<Timestamp>, out: &mut Out<'_>) {
+        out.push(KEY, line, time, Item::Begin);
+        out.records.append(&mut self.held);
+        self.phase = Phase::Active;
+        self.last_command = None;
+        self.in_data = false;
+        self.tls = Tls::None;
+        self.implicit_tls = false;
+        self.inbound_seen = false;
+    }
+
+    /// A local note; held when no session exists yet.
+    fn note(&mut self, e: &Entry, kind: InfoKind, out: &mut Out<'_>) {
+        let text = e.full_text();
+        if self.phase == Phase::NoSession {
+            self.hold(e.line, e.time, kind, text);
+        } else {
+            out.push(KEY, e.line, e.time, Item::Info(kind, text));
+        }
+    }
+
+    fn flush(&mut self, out: &mut Out<'_>) {
+        let Some(e) = self.pending.take() else { return };
+        match e.kind {
+            Kind::Server => self.server(&e, out),
+            Kind::Client => self.client(&e, out),
+            Kind::Inbound => self.inbound(&e, out),
+            Kind::Opening => self.opening(&e, out),
+            Kind::Opened => {
+                self.note(&e, InfoKind::Connected, out);
+                if self.implicit_tls {
+                    out.push(
+                        KEY,
+                        e.line,
+                        e.time,
+                        Item::Info(
+                            InfoKind::TlsStarted,
+                            "Implicit TLS (ssl://): the connection is encrypted from the start".into(),
+                        ),
+                    );
+                }
+            }
+            Kind::Closed => {
+                self.note(&e, InfoKind::Closed, out);
+                self.phase = Phase::Closed;
+            }
+            Kind::ConnectionNote => {
+                let kind = if e.body().contains("error") {
+                    InfoKind::Error
+                } else {
+                    InfoKind::Note
+                };
+                self.note(&e, kind, out);
+            }
+            Kind::SocketError => self.note(&e, socket_error_kind(e.body()), out),
+            Kind::SmtpError => self.smtp_error(&e, out),
+            Kind::Notice => {
+                let kind = if e.body().contains("EOF caught") {
+                    InfoKind::LostConnection
+                } else {
+                    InfoKind::Note
+                };
+                self.note(&e, kind, out);
+            }
+            Kind::GetLines => {
+                let b = e.body();
+                let kind = if b.contains("timed-out") || b.contains("timelimit reached") {
+                    InfoKind::Timeout
+                } else {
+                    InfoKind::Note
+                };
+                self.note(&e, kind, out);
+            }
+            Kind::MailerError => self.note(&e, InfoKind::Error, out),
+            Kind::AuthNote | Kind::Other => self.note(&e, InfoKind::Note, out),
+        }
+    }
+
+    fn opening(&mut self, e: &Entry, out: &mut Out<'_>) {
+        self.begin(e.line, e.time, out);
+        let target = e.body().split(", timeout=").next().unwrap_or("").trim();
+        let (implicit, host) = match target.split_once("://") {
+            Some((scheme, host)) => (matches!(scheme, "ssl" | "tls"), host),
+            None => (false, target),
+        };
+        self.implicit_tls = implicit;
+        if !host.is_empty() {
+            out.push(
+                KEY,
+                e.line,
+                e.time,
+                Item::Peers {
+                    client: None,
+                    server: Some(host.to_owned()),
+                },
+            );
+        }
+        out.push(
+            KEY,
+            e.line,
+            e.time,
+            Item::Info(InfoKind::Connecting, e.full_text()),
+        );
+    }
+
+    /// Whether a reply with this code starts a new connection (its greeting).
+    fn reply_begins_session(&self, code: Option<u16>) -> bool {
+        let greeting = code == Some(220) && self.tls != Tls::Asked;
+        match self.phase {
+            Phase::NoSession | Phase::Closed => true,
+            Phase::QuitSent => greeting,
+            Phase::Active => greeting && self.last_command.is_some(),
+        }
+    }
+
+    /// State changes once a reply line is read; `complete` when it was the reply's last line.
+    fn after_reply(&mut self, code: Option<u16>, complete: bool) {
+        self.tls = match self.tls {
+            Tls::Asked if code == Some(220) => Tls::Accepted,
+            Tls::Asked => Tls::None,
+            t => t,
+        };
+        if self.in_data && self.last_command == Some(Step::Data) && code != Some(354) {
+            self.in_data = false;
+        }
+        if complete && self.phase == Phase::QuitSent {
+            self.phase = Phase::Closed;
+        }
+    }
+
+    fn server(&mut self, e: &Entry, out: &mut Out<'_>) {
+        if std::mem::take(&mut self.inbound_seen) {
+            // The same reply again, whole: already shown line by line.
+            return;
+        }
+        let mut lines: Vec<(u64, &str)> = split_run_together(e.body().trim())
+            .into_iter()
+            .map(|l| (e.line, l))
+            .collect();
+        for (n, m) in &e.more {
+            lines.extend(split_run_together(m).into_iter().map(|l| (*n, l)));
+        }
+        lines.retain(|(_, l)| !l.trim().is_empty());
+        let Some(&(_, first)) = lines.first() else {
+            let mut silent = e.clone();
+            silent.text = format!(
+                "{} (nothing read: the server closed the connection or did not answer)",
+                e.text
+            );
+            self.note(&silent, InfoKind::LostConnection, out);
+            return;
+        };
+        let code = parse_reply_line(first).map(|r| r.code);
+        if self.reply_begins_session(code) {
+            self.begin(e.line, e.time, out);
+        }
+        let mut complete = true;
+        for (n, l) in lines {
+            let reply = parse_reply_line(l);
+            complete = reply.is_none_or(|r| !r.more);
+            let item = if reply.is_some() {
+                Item::Server(l.to_owned())
+            } else {
+                Item::ServerMore(l.to_owned())
+            };
+            out.push(KEY, n, if n == e.line { e.time } else { None }, item);
+        }
+        self.after_reply(code, complete);
+    }
+
+    fn inbound(&mut self, e: &Entry, out: &mut Out<'_>) {
+        let body = e.body().trim();
+        let body = body
+            .strip_prefix('"')
+            .and_then(|b| b.strip_suffix('"'))
+            .unwrap_or(body)
+            .trim();
+        if body.is_empty() {
+            // End of input: the empty `SERVER -> CLIENT:` after it reports it.
+            return;
+        }
+        let reply = parse_reply_line(body);
+        let code = reply.map(|r| r.code);
+        if self.reply_begins_session(code) {
+            self.begin(e.line, e.time, out);
+        }
+        out.push(KEY, e.line, e.time, Item::Server(body.to_owned()));
+        self.inbound_seen = true;
+        self.after_reply(code, reply.is_none_or(|r| !r.more));
+    }
+
+    fn client(&mut self, e: &Entry, out: &mut Out<'_>) {
+        self.inbound_seen = false;
+        let body = e.body();
+        let body = body.strip_prefix(' ').unwrap_or(body).to_owned();
+        if self.in_data && self.phase == Phase::Active {
+            if body == "." {
+                self.in_data = false;
+            }
+            out.push(KEY, e.line, e.time, Item::Client(body));
+            return;
+        }
+        let step = Step::of_command(&body);
+        if self.phase != Phase::Active {
+            self.begin(e.line, e.time, out);
+        }
+        if self.tls == Tls::Accepted && matches!(step, Step::Ehlo | Step::Helo) {
+            out.push(
+                KEY,
+                e.line,
+                e.time,
+                Item::Info(
+                    InfoKind::TlsStarted,
+                    "TLS started: the client repeated its greeting after STARTTLS was accepted".into(),
+                ),
+            );
+            self.tls = Tls::None;
+        }
+        out.push(KEY, e.line, e.time, Item::Client(body));
+        self.last_command = Some(step);
+        match step {
+            Step::StartTls => self.tls = Tls::Asked,
+            Step::Data => self.in_data = true,
+            Step::Quit => self.phase = Phase::QuitSent,
+            _ => {}
+        }
+    }
+
+    fn smtp_error(&mut self, e: &Entry, out: &mut Out<'_>) {
+        let body = e.body();
+        if body.starts_with("Failed to connect to server") {
+            if self.phase != Phase::Active {
+                self.begin(e.line, e.time, out);
+            }
+            self.note(e, InfoKind::ConnectFailed, out);
+            self.phase = Phase::Closed;
+            return;
+        }
+        self.note(e, smtp_error_kind(body), out);
+    }
+}
+
+/// Echo mode indents continuation lines by 19 spaces, a TAB and 18 spaces.
+const ECHO_INDENT: &str = "                   \t                  ";
+
+/// A continuation line without the echo indent; reply lines also lose any other indentation
+/// (pastes turn the TAB into spaces), dumps keep their own.
+fn continuation(line: &str, kind: Kind) -> &str {
+    let line = line.strip_prefix(ECHO_INDENT).unwrap_or(line);
+    match kind {
+        Kind::Server | Kind::SmtpError => line.trim(),
+        _ => line.trim_end(),
+    }
+}
+
+/// `SMTP ERROR: <command> command failed: <reply>`. A failed authentication step whose reply
+/// is not itself negative (XOAUTH2's `334 <error JSON>`) is an authentication failure the
+/// status rules could not see; anything else only repeats the reply shown before it.
+fn smtp_error_kind(body: &str) -> InfoKind {
+    let Some((command, reply)) = body.split_once(" command failed: ") else {
+        return InfoKind::Error;
+    };
+    let auth_step = matches!(
+        command,
+        "AUTH" | "Username" | "Password" | "User & Password" | "AUTH CRAM-MD5"
+    );
+    let positive = parse_reply_line(reply.trim()).is_some_and(|r| r.code < 400);
+    if auth_step && positive {
+        InfoKind::AuthFailed
+    } else {
+        InfoKind::Error
+    }
+}
+
+/// PHP warnings caught by PHPMailer's error handler, by what failed.
+fn socket_error_kind(body: &str) -> InfoKind {
+    if body.contains("stream_socket_enable_crypto") {
+        InfoKind::TlsFailed
+    } else if body.contains("stream_socket_client") || body.contains("fsockopen") {
+        InfoKind::ConnectFailed
+    } else if body.contains("Broken pipe") || body.contains("reset by peer") {
+        InfoKind::LostConnection
+    } else {
+        InfoKind::Error
+    }
+}

@@ -1,0 +1,162 @@
+//! Undoing what PHPMailer's output modes did to a line: the `html` mode's `htmlentities()` and
+//! trailing `<br>`, and the `Y-m-d H:i:s` stamp of the `echo` and `html` modes.
+
+use crate::model::{parse_iso_local, Timestamp};
+use std::borrow::Cow;
+
+/// A line with its html-mode dressing removed.
+pub struct Cleaned<'a> {
+    pub text: Cow<'a, str>,
+    /// The line ended in `<br>`: PHPMailer's `html` mode wrote it, so entities were encoded.
+    pub html: bool,
+}
+
+/// Removes a trailing `<br>` (html mode) or `<br />` (pre-2013 versions add it by hand) and
+/// decodes HTML entities when the line came from html mode (`<br>`, or `decode` because earlier
+/// lines did). Carriage returns at either end go too (WordPress keeps CRLF).
+pub fn clean(line: &str, decode: bool) -> Cleaned<'_> {
+    let mut t = line.trim_matches('\r').trim_end();
+    let mut html = false;
+    if let Some(s) = t.strip_suffix("<br>") {
+        html = true;
+        t = s;
+    } else if let Some(s) = t.strip_suffix("<br />").or_else(|| t.strip_suffix("<br/>")) {
+        t = s;
+    }
+    let t = t.trim_end();
+    let text = if (html || decode || t.contains("-&gt; ")) && t.contains('&') {
+        Cow::Owned(decode_entities(t))
+    } else {
+        Cow::Borrowed(t)
+    };
+    Cleaned { text, html }
+}
+
+/// Decodes the entities `htmlentities($s, ENT_QUOTES, 'UTF-8')` writes: the five XML ones,
+/// numeric references, and the common Latin-1 names. Unknown names are left as written.
+pub fn decode_entities(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let decoded = after
+            .find(';')
+            .filter(|&semi| semi > 0 && semi <= 10)
+            .and_then(|semi| entity(&after[..semi]).map(|c| (c, semi)));
+        match decoded {
+            Some((c, semi)) => {
+                out.push(c);
+                rest = &after[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn entity(name: &str) -> Option<char> {
+    if let Some(num) = name.strip_prefix('#') {
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse().ok()?,
+        };
+        return char::from_u32(code);
+    }
+    let c = match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{a0}',
+        "copy" => '©',
+        "reg" => '®',
+        "laquo" => '«',
+        "raquo" => '»',
+        "euro" => '€',
+        "hellip" => '…',
+        "ndash" => '–',
+        "mdash" => '—',
+        "lsquo" => '‘',
+        "rsquo" => '’',
+        "ldquo" => '“',
+        "rdquo" => '”',
+        "agrave" => 'à',
+        "aacute" => 'á',
+        "acirc" => 'â',
+        "auml" => 'ä',
+        "ccedil" => 'ç',
+        "egrave" => 'è',
+        "eacute" => 'é',
+        "ecirc" => 'ê',
+        "iacute" => 'í',
+        "ntilde" => 'ñ',
+        "oacute" => 'ó',
+        "ouml" => 'ö',
+        "uacute" => 'ú',
+        "uuml" => 'ü',
+        "szlig" => 'ß',
+        "Auml" => 'Ä',
+        "Eacute" => 'É',
+        "Ouml" => 'Ö',
+        "Uuml" => 'Ü',
+        _ => return None,
+    };
+    Some(c)
+}
+
+/// Splits off the `gmdate('Y-m-d H:i:s')` stamp of echo/html output (TAB in echo mode, space
+/// in html mode; pastes often turn the TAB into spaces). PHPMailer writes UTC.
+pub fn split_stamp(line: &str) -> Option<(Timestamp, &str)> {
+    let b = line.as_bytes();
+    if b.len() < 20 || !matches!(b[19], b'\t' | b' ') {
+        return None;
+    }
+    let when = parse_iso_local(line.get(..19)?)?;
+    Some((Timestamp::utc(when), line[20..].trim_start_matches([' ', '\t'])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_lines_lose_br_and_entities() {
+        let c = clean(
+            "SERVER -&gt; CLIENT: 250 OK &lt;a@b&gt; &quot;x&quot; &#039;y&#39; &amp;lt;<br>",
+            false,
+        );
+        assert!(c.html);
+        assert_eq!(c.text, "SERVER -> CLIENT: 250 OK <a@b> \"x\" 'y' &lt;");
+        let c = clean("SMTP -> FROM SERVER:220 hi <br />", false);
+        assert!(!c.html);
+        assert_eq!(c.text, "SMTP -> FROM SERVER:220 hi");
+        // Without html mode an ampersand in echo output is text.
+        assert_eq!(
+            clean("CLIENT -> SERVER: a &amp; b", false).text,
+            "CLIENT -> SERVER: a &amp; b"
+        );
+        assert_eq!(clean("x &eacute; &bogus; & &#xE9;", true).text, "x é &bogus; & é");
+    }
+
+    #[test]
+    fn stamps_are_utc_with_tab_or_spaces() {
+        let (t, rest) = split_stamp("2026-11-30 08:00:01\tSERVER -> CLIENT: 220 x").unwrap();
+        assert_eq!(t.to_string(), "2026-11-30T08:00:01Z");
+        assert_eq!(rest, "SERVER -> CLIENT: 220 x");
+        assert_eq!(
+            split_stamp("2026-11-30 08:00:01    CLIENT -> SERVER: QUIT")
+                .unwrap()
+                .1,
+            "CLIENT -> SERVER: QUIT"
+        );
+        assert!(split_stamp("2026-11-30T08:00:01 x").is_some());
+        assert!(split_stamp("not a stamp at all, really").is_none());
+        assert!(split_stamp("2026-11-30 08:00:0é x").is_none());
+    }
+}
