@@ -222,3 +222,19 @@ fn syslog_wrapped_lines_are_detected_and_read_alike() {
     assert_eq!(verdicts(&sessions), verdicts(&plain));
     assert_eq!(directions(&sessions[0]), directions(&plain[0]));
 }
+
+#[test]
+fn a_json_escaped_event_reads_like_the_stored_one() {
+    let raw = std::fs::read_to_string(sample("wp-mail-smtp-debug-event.log")).unwrap();
+    // As copied from a database export: one line, CRLF and quotes escaped.
+    let escaped = format!("\"{}\"\n", raw.replace('"', "\\\"").replace("\r\n", "\\r\\n"));
+    assert_eq!(escaped.lines().count(), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("event.json");
+    std::fs::write(&path, escaped).unwrap();
+    let (sessions, report) = load_input(&Input::File(path), &LoadOptions::default()).unwrap();
+    assert_eq!(report.format, Some("phpmailer"));
+    let (plain, _) = load("wp-mail-smtp-debug-event.log");
+    assert_eq!(verdicts(&sessions), verdicts(&plain));
+    assert_eq!(directions(&sessions[0]), directions(&plain[0]));
+}

@@ -124,7 +124,8 @@ const MAX_MORE: usize = 200;
 impl Entry {
     /// The content after the prefix.
     pub fn body(&self) -> &str {
-        &self.text[self.prefix..]
+        // The text was trimmed, so a prefix ending in a space may be longer than it.
+        self.text.get(self.prefix..).unwrap_or("")
     }
 
     /// The whole message, lines joined with `\n`.

@@ -22,16 +22,22 @@ impl Format for PhpMailer {
         "$mail->SMTPDebug = SMTP::DEBUG_SERVER; (DEBUG_CONNECTION adds connection lines, DEBUG_LOWLEVEL every line read, credentials unmasked) and $mail->Debugoutput = 'echo' | 'html' | 'error_log' | a callable; WP Mail SMTP: Tools > Debug Events (a failed send keeps its debug output) or Tools > Email Test; Post SMTP: the email log's session transcript"
     }
     fn detect(&self, line: &InputLine<'_>) -> bool {
-        let cleaned = text::clean(line.text, false);
-        let t: &str = &cleaned.text;
-        let rest = text::split_stamp(t).map_or(t, |(_, r)| r);
-        entry::is_signature(rest)
-            || rest.trim() == "Debug Output:"
-            || parser::POST_SMTP_URI.is_match(rest.trim())
+        match text::escaped_lines(line.text) {
+            Some(lines) => lines.iter().any(|l| is_own_line(l)),
+            None => is_own_line(line.text),
+        }
     }
     fn parser(&self) -> Box<dyn LineParser> {
         Box::new(parser::Parser::default())
     }
+}
+
+/// One line carries a PHPMailer signature (after html cleaning and the stamp).
+fn is_own_line(line: &str) -> bool {
+    let cleaned = text::clean(line, false);
+    let t: &str = &cleaned.text;
+    let rest = text::split_stamp(t).map_or(t, |(_, r)| r).trim();
+    entry::is_signature(rest) || rest == "Debug Output:" || parser::POST_SMTP_URI.is_match(rest)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! `QUIT` (level 1), `Connection: closed`.
 
 use super::entry::{classify, is_signature, next_start, Entry, Kind};
-use super::text::{clean, split_stamp};
+use super::text::{clean, escaped_lines, split_stamp};
 use crate::formats::{split_run_together, InputLine, Item, LineParser, Out, Record};
 use crate::model::{parse_reply_line, InfoKind, Step, Timestamp};
 use regex::Regex;
@@ -76,8 +76,30 @@ impl Default for Parser {
 
 impl LineParser for Parser {
     fn parse(&mut self, line: &InputLine<'_>, records: &mut Vec<Record>) {
+        match escaped_lines(line.text) {
+            Some(lines) => {
+                for text in &lines {
+                    self.parse_text(text, line, records);
+                }
+            }
+            None => self.parse_text(line.text, line, records),
+        }
+    }
+    fn finish(&mut self, records: &mut Vec<Record>) {
         let mut out = Out { records };
-        let cleaned = clean(line.text, self.html);
+        self.flush(&mut out);
+        if let Some(first) = self.held.first() {
+            let (line, time) = (first.line, first.time);
+            self.begin(line, time, &mut out);
+        }
+    }
+}
+
+impl Parser {
+    /// Reads one logical line (a physical line, or one of the lines an escaped transcript held).
+    fn parse_text(&mut self, raw: &str, line: &InputLine<'_>, records: &mut Vec<Record>) {
+        let mut out = Out { records };
+        let cleaned = clean(raw, self.html);
         self.html |= cleaned.html;
         let text: &str = &cleaned.text;
         if text.trim().is_empty() {
@@ -110,17 +132,6 @@ impl LineParser for Parser {
         }
     }
 
-    fn finish(&mut self, records: &mut Vec<Record>) {
-        let mut out = Out { records };
-        self.flush(&mut out);
-        if let Some(first) = self.held.first() {
-            let (line, time) = (first.line, first.time);
-            self.begin(line, time, &mut out);
-        }
-    }
-}
-
-impl Parser {
     /// Starts the message(s) on one line; messages without their own line ending may have
     /// the next one run into them.
     fn start(&mut self, text: &str, line: u64, time: Option<Timestamp>, out: &mut Out<'_>) {

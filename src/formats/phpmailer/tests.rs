@@ -325,3 +325,41 @@ fn detects_every_output_mode() {
         assert!(!f.detect(&line(l)), "{l}");
     }
 }
+
+#[test]
+fn truncated_and_jumbled_messages_never_panic() {
+    let fragments = [
+        "Connection: opening to ",
+        "Connection: opened",
+        "SMTP ERROR: ",
+        "SMTP INBOUND: \"",
+        "SERVER -> CLIENT: ",
+        "CLIENT -> SERVER: ",
+        "SMTP -> get_lines(): \"",
+        "options=array (",
+        "250-",
+        "é",
+        "&gt;",
+        "<br>",
+        "2026-11-30 12:00:00\t",
+        "Mailer: x",
+        "Debug Output:",
+        "smtp:tls:login://a:1",
+        " ",
+        "\"",
+        ")",
+    ];
+    // Every ordered pair and triple, on one line and on separate lines.
+    for a in fragments {
+        for b in fragments {
+            for c in fragments {
+                let one = format!("{a}{b}{c}");
+                let (s, _) = sessions(&one);
+                for sess in &s {
+                    let _ = crate::output::json::session_json(sess, false);
+                }
+                let _ = sessions(&format!("{a}\n{b}\n{c}"));
+            }
+        }
+    }
+}

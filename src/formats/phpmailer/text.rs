@@ -110,6 +110,64 @@ fn entity(name: &str) -> Option<char> {
     Some(c)
 }
 
+/// Transcripts copied out of a database or JSON (`…\r\nSERVER -> CLIENT: …` with the escapes
+/// written out), or passed through rsyslog (`#015#012`), hold many lines in one. Returns those
+/// lines, or `None` for an ordinary line. Only escaped CRLFs trigger this: a lone `\n` or
+/// `#012` is too common in ordinary text (Windows paths, invoice numbers).
+pub fn escaped_lines(line: &str) -> Option<Vec<String>> {
+    if line.contains("\\r\\n") {
+        // The export's own quotes around the value.
+        let mut body = line.trim();
+        body = body.strip_prefix('"').unwrap_or(body);
+        if let Some(b) = body.strip_suffix("\",").or_else(|| body.strip_suffix('"')) {
+            if !b.ends_with('\\') {
+                body = b;
+            }
+        }
+        let text = json_unescape(body);
+        return Some(
+            text.split('\n')
+                .map(|l| l.trim_end_matches('\r').to_owned())
+                .collect(),
+        );
+    }
+    if line.contains("#015#012") {
+        let text = line.replace("#015#012", "\n").replace("#011", "\t");
+        return Some(text.split('\n').map(str::to_owned).collect());
+    }
+    None
+}
+
+/// Undoes JSON string escapes (also what SQL dumps write for CR, LF and backslash).
+fn json_unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => out.push(ch),
+                    None => {
+                        out.push_str("\\u");
+                        out.push_str(&hex);
+                    }
+                }
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 /// Splits off the `gmdate('Y-m-d H:i:s')` stamp of echo/html output (TAB in echo mode, space
 /// in html mode; pastes often turn the TAB into spaces). PHPMailer writes UTC.
 pub fn split_stamp(line: &str) -> Option<(Timestamp, &str)> {
@@ -142,6 +200,27 @@ mod tests {
             "CLIENT -> SERVER: a &amp; b"
         );
         assert_eq!(clean("x &eacute; &bogus; & &#xE9;", true).text, "x é &bogus; & é");
+    }
+
+    #[test]
+    fn escaped_transcripts_become_lines() {
+        let l = escaped_lines(
+            r#"Mailer: Other SMTP\r\nDebug Output:\r\nSERVER -> CLIENT: 250-a\r\n250 \"b\" C:\\new\r\n"#,
+        )
+        .unwrap();
+        assert_eq!(
+            l,
+            [
+                "Mailer: Other SMTP",
+                "Debug Output:",
+                "SERVER -> CLIENT: 250-a",
+                "250 \"b\" C:\\new",
+                ""
+            ]
+        );
+        let l = escaped_lines("SERVER -> CLIENT: 250-a#015#012250 b#015#012").unwrap();
+        assert_eq!(l, ["SERVER -> CLIENT: 250-a", "250 b", ""]);
+        assert!(escaped_lines(r"Connection failed. [C:\xampp\new\SMTP.php line 1] invoice #012").is_none());
     }
 
     #[test]
