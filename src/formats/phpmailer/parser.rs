@@ -4,7 +4,7 @@
 //! `QUIT` (level 1), `Connection: closed`.
 
 use super::entry::{classify, is_signature, next_start, Entry, Kind};
-use super::text::{clean, escaped_lines, split_stamp};
+use super::text::{clean, escaped_lines, split_collapsed, split_spaced_reply, split_stamp, strip_level};
 use crate::formats::{split_run_together, InputLine, Item, LineParser, Out, Record};
 use crate::model::{parse_reply_line, InfoKind, Step, Timestamp};
 use regex::Regex;
@@ -42,6 +42,8 @@ pub struct Parser {
     pending: Option<Entry>,
     /// Earlier lines ended in `<br>`: entities are decoded even where the `<br>` is missing.
     html: bool,
+    /// Echo output whose line breaks a browser turned into spaces: replies are re-split there.
+    collapsed: bool,
     phase: Phase,
     last_command: Option<Step>,
     in_data: bool,
@@ -62,6 +64,7 @@ impl Default for Parser {
         Parser {
             pending: None,
             html: false,
+            collapsed: false,
             phase: Phase::NoSession,
             last_command: None,
             in_data: false,
@@ -76,13 +79,17 @@ impl Default for Parser {
 
 impl LineParser for Parser {
     fn parse(&mut self, line: &InputLine<'_>, records: &mut Vec<Record>) {
-        match escaped_lines(line.text) {
-            Some(lines) => {
-                for text in &lines {
-                    self.parse_text(text, line, records);
+        let lines = escaped_lines(line.text).unwrap_or_else(|| vec![line.text.to_owned()]);
+        for text in &lines {
+            match split_collapsed(text) {
+                Some(parts) => {
+                    self.collapsed = true;
+                    for part in parts {
+                        self.parse_text(part, line, records);
+                    }
                 }
+                None => self.parse_text(text, line, records),
             }
-            None => self.parse_text(line.text, line, records),
         }
     }
     fn finish(&mut self, records: &mut Vec<Record>) {
@@ -106,8 +113,8 @@ impl Parser {
             return;
         }
         let (time, rest, stamped) = match split_stamp(text) {
-            Some((t, r)) => (Some(t), r, true),
-            None => (line.wrapper.time, text, false),
+            Some((t, r)) => (Some(t), strip_level(r), true),
+            None => (line.wrapper.time, strip_level(text), false),
         };
         if !stamped && self.plugin_line(rest, line.number, time, &mut out) {
             return;
@@ -354,7 +361,17 @@ impl Parser {
         for (n, m) in &e.more {
             lines.extend(split_run_together(m).into_iter().map(|l| (*n, l)));
         }
-        lines.retain(|(_, l)| !l.trim().is_empty());
+        if self.collapsed {
+            lines = lines
+                .into_iter()
+                .flat_map(|(n, l)| split_spaced_reply(l).into_iter().map(move |p| (n, p)))
+                .collect();
+        }
+        let lines: Vec<(u64, &str)> = lines
+            .into_iter()
+            .map(|(n, l)| (n, l.trim()))
+            .filter(|(_, l)| !l.is_empty())
+            .collect();
         let Some(&(_, first)) = lines.first() else {
             let mut silent = e.clone();
             silent.text = format!(
@@ -384,9 +401,10 @@ impl Parser {
 
     fn inbound(&mut self, e: &Entry, out: &mut Out<'_>) {
         let body = e.body().trim();
+        // Straight quotes as written; curly ones where a web page typeset them.
         let body = body
-            .strip_prefix('"')
-            .and_then(|b| b.strip_suffix('"'))
+            .strip_prefix(['"', '“'])
+            .and_then(|b| b.strip_suffix(['"', '”']))
             .unwrap_or(body)
             .trim();
         if body.is_empty() {

@@ -363,3 +363,31 @@ fn truncated_and_jumbled_messages_never_panic() {
         }
     }
 }
+
+#[test]
+fn echo_output_collapsed_by_a_browser_reads_like_the_original() {
+    let log = "2026-11-30 12:00:00 SERVER -> CLIENT: 220 smtp.example.com ESMTP 2026-11-30 12:00:00 CLIENT -> SERVER: EHLO www.example.org 2026-11-30 12:00:00 SERVER -> CLIENT: 250-smtp.example.com 250-SIZE 10240000 250 AUTH LOGIN PLAIN 2026-11-30 12:00:00 CLIENT -> SERVER: AUTH LOGIN 2026-11-30 12:00:00 SERVER -> CLIENT: 334 VXNlcm5hbWU6 2026-11-30 12:00:00 CLIENT -> SERVER: [credentials hidden] 2026-11-30 12:00:00 SERVER -> CLIENT: 334 UGFzc3dvcmQ6 2026-11-30 12:00:00 CLIENT -> SERVER: [credentials hidden] 2026-11-30 12:00:01 SERVER -> CLIENT: 535-5.7.8 Username and Password not accepted. 535 5.7.8 https://support.example.com/bad-credentials 2026-11-30 12:00:01 SMTP ERROR: Password command failed: 535-5.7.8 Username and Password not accepted. 535 5.7.8 https://support.example.com/bad-credentials 2026-11-30 12:00:01 SMTP Error: Could not authenticate. 2026-11-30 12:00:01 CLIENT -> SERVER: QUIT 2026-11-30 12:00:01 SERVER -> CLIENT: 221 2.0.0 Bye";
+    let (s, unparsed) = sessions(log);
+    assert_eq!((s.len(), unparsed), (1, 0));
+    assert_eq!(verdict(&s[0]), "failure 535 5.7.8");
+    assert_eq!(dirs(&s[0]), "SCSCSCSCSIICS");
+    assert_eq!(
+        s[0].events[2].text,
+        "250-smtp.example.com\n250-SIZE 10240000\n250 AUTH LOGIN PLAIN"
+    );
+    assert_eq!(s[0].events[8].text.lines().count(), 2);
+}
+
+#[test]
+fn documented_callables_and_typeset_quotes() {
+    let log = "\
+debug level 1; message: CLIENT -> SERVER: EHLO a.example.org
+debug level 2; message: SERVER -> CLIENT: 250 ok
+2026-11-30 12:00:00\t4\tSMTP INBOUND: “250 2.1.0 Sender ok”
+2026-11-30 12:00:00\t2\tSERVER -> CLIENT: 250 2.1.0 Sender ok";
+    let (s, unparsed) = sessions(log);
+    assert_eq!((s.len(), unparsed), (1, 0));
+    assert_eq!(dirs(&s[0]), "CSS");
+    assert_eq!(s[0].events[2].text, "250 2.1.0 Sender ok");
+    assert!(PhpMailer.detect(&line("debug level 2; message: SERVER -> CLIENT: 250 ok")));
+}

@@ -2,7 +2,9 @@
 //! trailing `<br>`, and the `Y-m-d H:i:s` stamp of the `echo` and `html` modes.
 
 use crate::model::{parse_iso_local, Timestamp};
+use regex::Regex;
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 /// A line with its html-mode dressing removed.
 pub struct Cleaned<'a> {
@@ -138,6 +140,78 @@ pub fn escaped_lines(line: &str) -> Option<Vec<String>> {
     None
 }
 
+/// Callables from PHPMailer's documentation print the level too: `debug level 2; message: …`,
+/// or stamp, TAB, level, TAB, message. Returns the message.
+pub fn strip_level(text: &str) -> &str {
+    if let Some(rest) = text.strip_prefix("debug level ") {
+        if let Some((level, msg)) = rest.split_once("; message: ") {
+            if !level.is_empty() && level.bytes().all(|c| c.is_ascii_digit()) {
+                return msg;
+            }
+        }
+    }
+    let b = text.as_bytes();
+    if b.len() > 2 && (b'1'..=b'4').contains(&b[0]) && matches!(b[1], b'\t' | b' ') {
+        let msg = text[2..].trim_start();
+        if super::entry::classify(msg).is_some() {
+            return msg;
+        }
+    }
+    text
+}
+
+/// A stamp where a browser joined echo-mode lines (`… 250 OK 2026-11-30 12:00:00 CLIENT -> …`).
+static INNER_STAMP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[ \t][0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}[ \t]").expect("valid regex")
+});
+
+/// Echo-mode output shown in a browser collapses every line break into a space, so a whole
+/// transcript arrives as one line. Returns its stamped entries when `line` holds two or more.
+pub fn split_collapsed(line: &str) -> Option<Vec<&str>> {
+    let starts: Vec<usize> = INNER_STAMP
+        .find_iter(line)
+        .filter(|m| super::entry::classify(line[m.end()..].trim_start()).is_some())
+        .map(|m| m.start() + 1)
+        .collect();
+    if starts.is_empty() || split_stamp(line).is_none() {
+        return None;
+    }
+    let mut parts = Vec::with_capacity(starts.len() + 1);
+    let mut from = 0;
+    for s in starts {
+        parts.push(line[from..s].trim_end());
+        from = s;
+    }
+    parts.push(&line[from..]);
+    Some(parts)
+}
+
+/// Splits a reply whose line breaks became spaces (`250-a 250-b 250 c`): before each later
+/// ` ddd-` with the first line's code, and before the first ` ddd ` that ends the reply.
+pub fn split_spaced_reply(reply: &str) -> Vec<&str> {
+    let b = reply.as_bytes();
+    if b.len() < 5 || !b[..3].iter().all(u8::is_ascii_digit) || b[3] != b'-' {
+        return vec![reply];
+    }
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut i = 4;
+    while i + 4 < b.len() {
+        if b[i] == b' ' && b[i + 1..i + 4] == b[..3] && matches!(b[i + 4], b'-' | b' ') {
+            parts.push(&reply[start..i]);
+            start = i + 1;
+            if b[i + 4] == b' ' {
+                break;
+            }
+            i += 5;
+            continue;
+        }
+        i += 1;
+    }
+    parts.push(&reply[start..]);
+    parts
+}
+
 /// Undoes JSON string escapes (also what SQL dumps write for CR, LF and backslash).
 fn json_unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -221,6 +295,39 @@ mod tests {
         let l = escaped_lines("SERVER -> CLIENT: 250-a#015#012250 b#015#012").unwrap();
         assert_eq!(l, ["SERVER -> CLIENT: 250-a", "250 b", ""]);
         assert!(escaped_lines(r"Connection failed. [C:\xampp\new\SMTP.php line 1] invoice #012").is_none());
+    }
+
+    #[test]
+    fn collapsed_echo_output_is_split_back() {
+        let l = "2026-11-30 12:00:00 SERVER -> CLIENT: 250-a 250-SIZE 100 250 OK 2026-11-30 12:00:01 CLIENT -> SERVER: QUIT";
+        let parts = split_collapsed(l).unwrap();
+        assert_eq!(
+            parts,
+            [
+                "2026-11-30 12:00:00 SERVER -> CLIENT: 250-a 250-SIZE 100 250 OK",
+                "2026-11-30 12:00:01 CLIENT -> SERVER: QUIT"
+            ]
+        );
+        assert!(split_collapsed("2026-11-30 12:00:00 CLIENT -> SERVER: QUIT").is_none());
+        assert!(
+            split_collapsed("2026-11-30 12:00:00 CLIENT -> SERVER: Date: 2026-11-30 12:00:00 +0000")
+                .is_none()
+        );
+        assert_eq!(
+            split_spaced_reply("250-a 250-SIZE 100 250 OK 250 more"),
+            ["250-a", "250-SIZE 100", "250 OK 250 more"]
+        );
+        assert_eq!(split_spaced_reply("250 OK 250-x"), ["250 OK 250-x"]);
+    }
+
+    #[test]
+    fn callable_level_prefixes_go() {
+        assert_eq!(
+            strip_level("debug level 2; message: SERVER -> CLIENT: 220 x"),
+            "SERVER -> CLIENT: 220 x"
+        );
+        assert_eq!(strip_level("3\tConnection: opened"), "Connection: opened");
+        assert_eq!(strip_level("3 little pigs"), "3 little pigs");
     }
 
     #[test]
