@@ -1,7 +1,7 @@
 //! PHPMailer's message vocabulary: which `edebug()` message a piece of text is, where the next
 //! one starts when entries run together, and whether an entry's text continues on the next line.
 
-use crate::model::parse_reply_line;
+use crate::model::{parse_reply_line, InfoKind, Step};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -218,6 +218,60 @@ fn ends_with_source_location(text: &str) -> bool {
     };
     let digits = inner.trim_end_matches(|c: char| c.is_ascii_digit());
     digits.len() < inner.len() && digits.ends_with(" line ")
+}
+
+/// Echo mode indents continuation lines by 19 spaces, a TAB and 18 spaces.
+const ECHO_INDENT: &str = "                   \t                  ";
+
+/// A continuation line without the echo indent; reply lines also lose any other indentation
+/// (pastes turn the TAB into spaces), dumps keep their own.
+pub fn continuation(line: &str, kind: Kind) -> &str {
+    let line = line.strip_prefix(ECHO_INDENT).unwrap_or(line);
+    match kind {
+        Kind::Server | Kind::SmtpError => line.trim(),
+        _ => line.trim_end(),
+    }
+}
+
+/// `SMTP ERROR: <command> command failed: <reply>`. A failed authentication step whose reply
+/// is not itself negative (XOAUTH2's `334 <error JSON>`) is an authentication failure the
+/// status rules could not see; anything else only repeats the reply shown before it.
+pub fn smtp_error_kind(body: &str) -> InfoKind {
+    let Some((command, reply)) = body.split_once(" command failed: ") else {
+        return InfoKind::Error;
+    };
+    let auth_step = matches!(
+        command,
+        "AUTH" | "Username" | "Password" | "User & Password" | "AUTH CRAM-MD5"
+    );
+    let positive = parse_reply_line(reply.trim()).is_some_and(|r| r.code < 400);
+    if auth_step && positive {
+        InfoKind::AuthFailed
+    } else {
+        InfoKind::Error
+    }
+}
+
+/// PHP warnings caught by PHPMailer's error handler, by what failed.
+pub fn socket_error_kind(body: &str) -> InfoKind {
+    if body.contains("stream_socket_enable_crypto") {
+        InfoKind::TlsFailed
+    } else if body.contains("stream_socket_client") || body.contains("fsockopen") {
+        InfoKind::ConnectFailed
+    } else if body.contains("Broken pipe") || body.contains("reset by peer") {
+        InfoKind::LostConnection
+    } else {
+        InfoKind::Error
+    }
+}
+
+/// The SMTP step a PHPMailer command name (`sendCommand()`'s first argument) stands for.
+pub fn command_step(command: &str) -> Step {
+    match command {
+        "AUTH" | "Username" | "Password" | "User & Password" | "AUTH CRAM-MD5" => Step::Auth,
+        "DATA END" => Step::DataEnd,
+        other => Step::of_command(other),
+    }
 }
 
 #[cfg(test)]

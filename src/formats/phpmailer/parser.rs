@@ -3,7 +3,10 @@
 //! `Connection: opening to` (level 3+), the `220` greeting (level 2), the first command after a
 //! `QUIT` (level 1), `Connection: closed`.
 
-use super::entry::{classify, is_signature, next_start, Entry, Kind};
+use super::entry::{
+    classify, command_step, continuation, embedded_reply, is_signature, next_start, smtp_error_kind,
+    socket_error_kind, Entry, Kind,
+};
 use super::text::{clean, escaped_lines, split_collapsed, split_spaced_reply, split_stamp, strip_level};
 use crate::formats::{split_run_together, InputLine, Item, LineParser, Out, Record};
 use crate::model::{parse_reply_line, InfoKind, Step, Timestamp};
@@ -52,6 +55,12 @@ pub struct Parser {
     /// Level 4 printed this reply line by line (`SMTP INBOUND:`); the whole-reply
     /// `SERVER -> CLIENT:` that follows repeats it.
     inbound_seen: bool,
+    /// Where the last `QUIT` was sent.
+    quit_at: (u64, Option<Timestamp>),
+    /// A reply was shown since the last command (SMTPDebug 1 shows none).
+    reply_shown: bool,
+    /// This session showed any reply at all.
+    any_reply: bool,
     /// Notes that belong to the next session (WordPress event header, Post SMTP transport, or
     /// notes before any connection).
     held: Vec<Record>,
@@ -71,6 +80,9 @@ impl Default for Parser {
             tls: Tls::None,
             implicit_tls: false,
             inbound_seen: false,
+            quit_at: (0, None),
+            reply_shown: false,
+            any_reply: false,
             held: Vec::new(),
             wp_header: false,
         }
@@ -95,6 +107,7 @@ impl LineParser for Parser {
     fn finish(&mut self, records: &mut Vec<Record>) {
         let mut out = Out { records };
         self.flush(&mut out);
+        self.end_silent_quit(&mut out);
         if let Some(first) = self.held.first() {
             let (line, time) = (first.line, first.time);
             self.begin(line, time, &mut out);
@@ -220,6 +233,7 @@ impl Parser {
 
     /// A new connection: `Begin`, then the notes that were waiting for it.
     fn begin(&mut self, line: u64, time: Option<Timestamp>, out: &mut Out<'_>) {
+        self.end_silent_quit(out);
         out.push(KEY, line, time, Item::Begin);
         out.records.append(&mut self.held);
         self.phase = Phase::Active;
@@ -228,6 +242,19 @@ impl Parser {
         self.tls = Tls::None;
         self.implicit_tls = false;
         self.inbound_seen = false;
+        self.reply_shown = false;
+        self.any_reply = false;
+    }
+
+    /// At SMTPDebug 1 no reply is logged, so nothing answers `QUIT`: the session ends when
+    /// the next one starts or the log does.
+    fn end_silent_quit(&mut self, out: &mut Out<'_>) {
+        if self.phase == Phase::QuitSent && !self.any_reply {
+            let (line, time) = self.quit_at;
+            let note = "QUIT sent (this log shows no replies: SMTPDebug 1)".to_owned();
+            out.push(KEY, line, time, Item::Info(InfoKind::Closed, note));
+            self.phase = Phase::Closed;
+        }
     }
 
     /// A local note; held when no session exists yet.
@@ -396,6 +423,7 @@ impl Parser {
             };
             out.push(KEY, n, if n == e.line { e.time } else { None }, item);
         }
+        (self.reply_shown, self.any_reply) = (true, true);
         self.after_reply(code, complete);
     }
 
@@ -418,11 +446,13 @@ impl Parser {
         }
         out.push(KEY, e.line, e.time, Item::Server(body.to_owned()));
         self.inbound_seen = true;
+        (self.reply_shown, self.any_reply) = (true, true);
         self.after_reply(code, reply.is_none_or(|r| !r.more));
     }
 
     fn client(&mut self, e: &Entry, out: &mut Out<'_>) {
         self.inbound_seen = false;
+        self.reply_shown = false;
         let body = e.body();
         let body = body.strip_prefix(' ').unwrap_or(body).to_owned();
         if self.in_data && self.phase == Phase::Active {
@@ -453,7 +483,10 @@ impl Parser {
         match step {
             Step::StartTls => self.tls = Tls::Asked,
             Step::Data => self.in_data = true,
-            Step::Quit => self.phase = Phase::QuitSent,
+            Step::Quit => {
+                self.phase = Phase::QuitSent;
+                self.quit_at = (e.line, e.time);
+            }
             _ => {}
         }
     }
@@ -468,51 +501,17 @@ impl Parser {
             self.phase = Phase::Closed;
             return;
         }
+        if !self.reply_shown && self.phase != Phase::NoSession {
+            // SMTPDebug 1: the error quotes the reply the log did not show.
+            if let Some((command, _)) = body.split_once(" command failed: ") {
+                if let Some(reply) = embedded_reply(body) {
+                    let mut lines = vec![reply.trim().to_owned()];
+                    lines.extend(e.more.iter().map(|(_, m)| m.clone()));
+                    let item = Item::ServerFor(command_step(command), lines.join("\n"));
+                    out.push(KEY, e.line, e.time, item);
+                }
+            }
+        }
         self.note(e, smtp_error_kind(body), out);
-    }
-}
-
-/// Echo mode indents continuation lines by 19 spaces, a TAB and 18 spaces.
-const ECHO_INDENT: &str = "                   \t                  ";
-
-/// A continuation line without the echo indent; reply lines also lose any other indentation
-/// (pastes turn the TAB into spaces), dumps keep their own.
-fn continuation(line: &str, kind: Kind) -> &str {
-    let line = line.strip_prefix(ECHO_INDENT).unwrap_or(line);
-    match kind {
-        Kind::Server | Kind::SmtpError => line.trim(),
-        _ => line.trim_end(),
-    }
-}
-
-/// `SMTP ERROR: <command> command failed: <reply>`. A failed authentication step whose reply
-/// is not itself negative (XOAUTH2's `334 <error JSON>`) is an authentication failure the
-/// status rules could not see; anything else only repeats the reply shown before it.
-fn smtp_error_kind(body: &str) -> InfoKind {
-    let Some((command, reply)) = body.split_once(" command failed: ") else {
-        return InfoKind::Error;
-    };
-    let auth_step = matches!(
-        command,
-        "AUTH" | "Username" | "Password" | "User & Password" | "AUTH CRAM-MD5"
-    );
-    let positive = parse_reply_line(reply.trim()).is_some_and(|r| r.code < 400);
-    if auth_step && positive {
-        InfoKind::AuthFailed
-    } else {
-        InfoKind::Error
-    }
-}
-
-/// PHP warnings caught by PHPMailer's error handler, by what failed.
-fn socket_error_kind(body: &str) -> InfoKind {
-    if body.contains("stream_socket_enable_crypto") {
-        InfoKind::TlsFailed
-    } else if body.contains("stream_socket_client") || body.contains("fsockopen") {
-        InfoKind::ConnectFailed
-    } else if body.contains("Broken pipe") || body.contains("reset by peer") {
-        InfoKind::LostConnection
-    } else {
-        InfoKind::Error
     }
 }

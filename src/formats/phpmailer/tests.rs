@@ -391,3 +391,28 @@ debug level 2; message: SERVER -> CLIENT: 250 ok
     assert_eq!(s[0].events[2].text, "250 2.1.0 Sender ok");
     assert!(PhpMailer.detect(&line("debug level 2; message: SERVER -> CLIENT: 250 ok")));
 }
+
+#[test]
+fn level1_errors_carry_the_replies_the_log_does_not_show() {
+    let log = echo(&[
+        "CLIENT -> SERVER: EHLO www.example.org",
+        "CLIENT -> SERVER: AUTH LOGIN",
+        "CLIENT -> SERVER: [credentials hidden]",
+        "CLIENT -> SERVER: [credentials hidden]",
+        "SMTP ERROR: Password command failed: 535-5.7.8 Username and Password not accepted.\n535 5.7.8 https://support.example.com/bad",
+        "SMTP Error: Could not authenticate.",
+        "CLIENT -> SERVER: QUIT",
+        "CLIENT -> SERVER: EHLO www.example.org",
+        "CLIENT -> SERVER: MAIL FROM:<a@example.org>",
+        "CLIENT -> SERVER: RCPT TO:<nobody@example.net>",
+        "SMTP ERROR: RCPT TO command failed: 550 5.1.1 <nobody@example.net>: Recipient address rejected",
+        "CLIENT -> SERVER: QUIT",
+    ]);
+    let (s, unparsed) = sessions(&log);
+    assert_eq!((s.len(), unparsed), (2, 0));
+    assert_eq!(verdict(&s[0]), "failure 535 5.7.8");
+    assert_eq!(s[0].decisive().unwrap().text.lines().count(), 2);
+    assert_eq!(verdict(&s[1]), "failure 550 5.1.1");
+    assert!(s.iter().all(|x| x.closed));
+    assert_eq!((s[0].last_line, s[1].last_line), (8, 13));
+}
