@@ -3,6 +3,7 @@
 //! `error_log`, callables — and as WordPress plugins store it (WP Mail SMTP debug events, Post
 //! SMTP session transcripts whose messages run together), plus the pre-5.2.7 wording.
 
+mod dialogue;
 mod entry;
 mod parser;
 mod text;
@@ -19,7 +20,7 @@ impl Format for PhpMailer {
         "PHPMailer SMTP debug output (SMTPDebug 1-4; echo, html, error_log or callable), also as stored by WP Mail SMTP debug events and Post SMTP transcripts"
     }
     fn how_to_enable(&self) -> &'static str {
-        "$mail->SMTPDebug = SMTP::DEBUG_SERVER; (DEBUG_CONNECTION adds connection lines, DEBUG_LOWLEVEL every line read, credentials unmasked) and $mail->Debugoutput = 'echo' | 'html' | 'error_log' | a callable; WP Mail SMTP: Tools > Debug Events (a failed send keeps its debug output) or Tools > Email Test; Post SMTP: the email log's session transcript"
+        "$mail->SMTPDebug = SMTP::DEBUG_SERVER; (DEBUG_CONNECTION adds connection lines, DEBUG_LOWLEVEL every line read, credentials unmasked) and $mail->Debugoutput = 'echo' | 'html' | 'error_log' | a callable; WP Mail SMTP: turn on Tools > Debug Events (a failed send keeps its debug output there) or use Tools > Email Test; Post SMTP: the email log's session transcript"
     }
     fn detect(&self, line: &InputLine<'_>) -> bool {
         match text::escaped_lines(line.text) {

@@ -3,18 +3,15 @@
 //! `Connection: opening to` (level 3+), the `220` greeting (level 2), the first command after a
 //! `QUIT` (level 1), `Connection: closed`.
 
-use super::entry::{
-    classify, command_step, continuation, embedded_reply, is_signature, next_start, smtp_error_kind,
-    socket_error_kind, Entry, Kind,
-};
-use super::text::{clean, escaped_lines, split_collapsed, split_spaced_reply, split_stamp, strip_level};
-use crate::formats::{split_run_together, InputLine, Item, LineParser, Out, Record};
-use crate::model::{parse_reply_line, InfoKind, Step, Timestamp};
+use super::entry::{classify, continuation, is_signature, next_start, socket_error_kind, Entry, Kind};
+use super::text::{clean, escaped_lines, split_collapsed, split_stamp, strip_level};
+use crate::formats::{InputLine, Item, LineParser, Out, Record};
+use crate::model::{InfoKind, Step, Timestamp};
 use regex::Regex;
 use std::sync::LazyLock;
 
 /// Every session of a PHPMailer log is keyed alike: they follow one another.
-const KEY: &str = "";
+pub(super) const KEY: &str = "";
 
 /// Post SMTP puts the transport URI in front of the transcript: `smtp:tls:login://host:587`.
 pub static POST_SMTP_URI: LazyLock<Regex> =
@@ -22,7 +19,7 @@ pub static POST_SMTP_URI: LazyLock<Regex> =
 
 /// Where the current connection stands, as far as the log shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
+pub(super) enum Phase {
     /// Nothing yet: notes are held for the first session.
     NoSession,
     Active,
@@ -33,7 +30,7 @@ enum Phase {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tls {
+pub(super) enum Tls {
     None,
     /// `STARTTLS` sent.
     Asked,
@@ -42,30 +39,30 @@ enum Tls {
 }
 
 pub struct Parser {
-    pending: Option<Entry>,
+    pub(super) pending: Option<Entry>,
     /// Earlier lines ended in `<br>`: entities are decoded even where the `<br>` is missing.
-    html: bool,
+    pub(super) html: bool,
     /// Echo output whose line breaks a browser turned into spaces: replies are re-split there.
-    collapsed: bool,
-    phase: Phase,
-    last_command: Option<Step>,
-    in_data: bool,
-    tls: Tls,
-    implicit_tls: bool,
+    pub(super) collapsed: bool,
+    pub(super) phase: Phase,
+    pub(super) last_command: Option<Step>,
+    pub(super) in_data: bool,
+    pub(super) tls: Tls,
+    pub(super) implicit_tls: bool,
     /// Level 4 printed this reply line by line (`SMTP INBOUND:`); the whole-reply
     /// `SERVER -> CLIENT:` that follows repeats it.
-    inbound_seen: bool,
+    pub(super) inbound_seen: bool,
     /// Where the last `QUIT` was sent.
-    quit_at: (u64, Option<Timestamp>),
+    pub(super) quit_at: (u64, Option<Timestamp>),
     /// A reply was shown since the last command (SMTPDebug 1 shows none).
-    reply_shown: bool,
+    pub(super) reply_shown: bool,
     /// This session showed any reply at all.
-    any_reply: bool,
+    pub(super) any_reply: bool,
     /// Notes that belong to the next session (WordPress event header, Post SMTP transport, or
     /// notes before any connection).
-    held: Vec<Record>,
+    pub(super) held: Vec<Record>,
     /// Inside a WP Mail SMTP event header (`Mailer: …` until `Debug Output:`).
-    wp_header: bool,
+    pub(super) wp_header: bool,
 }
 
 impl Default for Parser {
@@ -222,7 +219,7 @@ impl Parser {
         false
     }
 
-    fn hold(&mut self, line: u64, time: Option<Timestamp>, kind: InfoKind, text: String) {
+    pub(super) fn hold(&mut self, line: u64, time: Option<Timestamp>, kind: InfoKind, text: String) {
         self.held.push(Record {
             key: KEY.to_owned(),
             line,
@@ -232,7 +229,7 @@ impl Parser {
     }
 
     /// A new connection: `Begin`, then the notes that were waiting for it.
-    fn begin(&mut self, line: u64, time: Option<Timestamp>, out: &mut Out<'_>) {
+    pub(super) fn begin(&mut self, line: u64, time: Option<Timestamp>, out: &mut Out<'_>) {
         self.end_silent_quit(out);
         out.push(KEY, line, time, Item::Begin);
         out.records.append(&mut self.held);
@@ -258,7 +255,7 @@ impl Parser {
     }
 
     /// A local note; held when no session exists yet.
-    fn note(&mut self, e: &Entry, kind: InfoKind, out: &mut Out<'_>) {
+    pub(super) fn note(&mut self, e: &Entry, kind: InfoKind, out: &mut Out<'_>) {
         let text = e.full_text();
         if self.phase == Phase::NoSession {
             self.hold(e.line, e.time, kind, text);
@@ -322,196 +319,5 @@ impl Parser {
             Kind::MailerError => self.note(&e, InfoKind::Error, out),
             Kind::AuthNote | Kind::Other => self.note(&e, InfoKind::Note, out),
         }
-    }
-
-    fn opening(&mut self, e: &Entry, out: &mut Out<'_>) {
-        self.begin(e.line, e.time, out);
-        let target = e.body().split(", timeout=").next().unwrap_or("").trim();
-        let (implicit, host) = match target.split_once("://") {
-            Some((scheme, host)) => (matches!(scheme, "ssl" | "tls"), host),
-            None => (false, target),
-        };
-        self.implicit_tls = implicit;
-        if !host.is_empty() {
-            out.push(
-                KEY,
-                e.line,
-                e.time,
-                Item::Peers {
-                    client: None,
-                    server: Some(host.to_owned()),
-                },
-            );
-        }
-        out.push(
-            KEY,
-            e.line,
-            e.time,
-            Item::Info(InfoKind::Connecting, e.full_text()),
-        );
-    }
-
-    /// Whether a reply with this code starts a new connection (its greeting).
-    fn reply_begins_session(&self, code: Option<u16>) -> bool {
-        let greeting = code == Some(220) && self.tls != Tls::Asked;
-        match self.phase {
-            Phase::NoSession | Phase::Closed => true,
-            Phase::QuitSent => greeting,
-            Phase::Active => greeting && self.last_command.is_some(),
-        }
-    }
-
-    /// State changes once a reply line is read; `complete` when it was the reply's last line.
-    fn after_reply(&mut self, code: Option<u16>, complete: bool) {
-        self.tls = match self.tls {
-            Tls::Asked if code == Some(220) => Tls::Accepted,
-            Tls::Asked => Tls::None,
-            t => t,
-        };
-        if self.in_data && self.last_command == Some(Step::Data) && code != Some(354) {
-            self.in_data = false;
-        }
-        if complete && self.phase == Phase::QuitSent {
-            self.phase = Phase::Closed;
-        }
-    }
-
-    fn server(&mut self, e: &Entry, out: &mut Out<'_>) {
-        if std::mem::take(&mut self.inbound_seen) {
-            // The same reply again, whole: already shown line by line.
-            return;
-        }
-        let mut lines: Vec<(u64, &str)> = split_run_together(e.body().trim())
-            .into_iter()
-            .map(|l| (e.line, l))
-            .collect();
-        for (n, m) in &e.more {
-            lines.extend(split_run_together(m).into_iter().map(|l| (*n, l)));
-        }
-        if self.collapsed {
-            lines = lines
-                .into_iter()
-                .flat_map(|(n, l)| split_spaced_reply(l).into_iter().map(move |p| (n, p)))
-                .collect();
-        }
-        let lines: Vec<(u64, &str)> = lines
-            .into_iter()
-            .map(|(n, l)| (n, l.trim()))
-            .filter(|(_, l)| !l.is_empty())
-            .collect();
-        let Some(&(_, first)) = lines.first() else {
-            let mut silent = e.clone();
-            silent.text = format!(
-                "{} (nothing read: the server closed the connection or did not answer)",
-                e.text
-            );
-            self.note(&silent, InfoKind::LostConnection, out);
-            return;
-        };
-        let code = parse_reply_line(first).map(|r| r.code);
-        if self.reply_begins_session(code) {
-            self.begin(e.line, e.time, out);
-        }
-        let mut complete = true;
-        for (n, l) in lines {
-            let reply = parse_reply_line(l);
-            complete = reply.is_none_or(|r| !r.more);
-            let item = if reply.is_some() {
-                Item::Server(l.to_owned())
-            } else {
-                Item::ServerMore(l.to_owned())
-            };
-            out.push(KEY, n, if n == e.line { e.time } else { None }, item);
-        }
-        (self.reply_shown, self.any_reply) = (true, true);
-        self.after_reply(code, complete);
-    }
-
-    fn inbound(&mut self, e: &Entry, out: &mut Out<'_>) {
-        let body = e.body().trim();
-        // Straight quotes as written; curly ones where a web page typeset them.
-        let body = body
-            .strip_prefix(['"', '“'])
-            .and_then(|b| b.strip_suffix(['"', '”']))
-            .unwrap_or(body)
-            .trim();
-        if body.is_empty() {
-            // End of input: the empty `SERVER -> CLIENT:` after it reports it.
-            return;
-        }
-        let reply = parse_reply_line(body);
-        let code = reply.map(|r| r.code);
-        if self.reply_begins_session(code) {
-            self.begin(e.line, e.time, out);
-        }
-        out.push(KEY, e.line, e.time, Item::Server(body.to_owned()));
-        self.inbound_seen = true;
-        (self.reply_shown, self.any_reply) = (true, true);
-        self.after_reply(code, reply.is_none_or(|r| !r.more));
-    }
-
-    fn client(&mut self, e: &Entry, out: &mut Out<'_>) {
-        self.inbound_seen = false;
-        self.reply_shown = false;
-        let body = e.body();
-        let body = body.strip_prefix(' ').unwrap_or(body).to_owned();
-        if self.in_data && self.phase == Phase::Active {
-            if body == "." {
-                self.in_data = false;
-            }
-            out.push(KEY, e.line, e.time, Item::Client(body));
-            return;
-        }
-        let step = Step::of_command(&body);
-        if self.phase != Phase::Active {
-            self.begin(e.line, e.time, out);
-        }
-        if self.tls == Tls::Accepted && matches!(step, Step::Ehlo | Step::Helo) {
-            out.push(
-                KEY,
-                e.line,
-                e.time,
-                Item::Info(
-                    InfoKind::TlsStarted,
-                    "TLS started: the client repeated its greeting after STARTTLS was accepted".into(),
-                ),
-            );
-            self.tls = Tls::None;
-        }
-        out.push(KEY, e.line, e.time, Item::Client(body));
-        self.last_command = Some(step);
-        match step {
-            Step::StartTls => self.tls = Tls::Asked,
-            Step::Data => self.in_data = true,
-            Step::Quit => {
-                self.phase = Phase::QuitSent;
-                self.quit_at = (e.line, e.time);
-            }
-            _ => {}
-        }
-    }
-
-    fn smtp_error(&mut self, e: &Entry, out: &mut Out<'_>) {
-        let body = e.body();
-        if body.starts_with("Failed to connect to server") {
-            if self.phase != Phase::Active {
-                self.begin(e.line, e.time, out);
-            }
-            self.note(e, InfoKind::ConnectFailed, out);
-            self.phase = Phase::Closed;
-            return;
-        }
-        if !self.reply_shown && self.phase != Phase::NoSession {
-            // SMTPDebug 1: the error quotes the reply the log did not show.
-            if let Some((command, _)) = body.split_once(" command failed: ") {
-                if let Some(reply) = embedded_reply(body) {
-                    let mut lines = vec![reply.trim().to_owned()];
-                    lines.extend(e.more.iter().map(|(_, m)| m.clone()));
-                    let item = Item::ServerFor(command_step(command), lines.join("\n"));
-                    out.push(KEY, e.line, e.time, item);
-                }
-            }
-        }
-        self.note(e, smtp_error_kind(body), out);
     }
 }
