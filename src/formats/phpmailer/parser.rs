@@ -88,19 +88,16 @@ impl Default for Parser {
 
 impl LineParser for Parser {
     fn parse(&mut self, line: &InputLine<'_>, records: &mut Vec<Record>) {
-        let lines = escaped_lines(line.text).unwrap_or_else(|| vec![line.text.to_owned()]);
-        for text in &lines {
-            match split_collapsed(text) {
-                Some(parts) => {
-                    self.collapsed = true;
-                    for part in parts {
-                        self.parse_text(part, line, records);
-                    }
+        match escaped_lines(line.text) {
+            Some(lines) => {
+                for text in &lines {
+                    self.parse_joined(text, line, records);
                 }
-                None => self.parse_text(text, line, records),
             }
+            None => self.parse_joined(line.text, line, records),
         }
     }
+
     fn finish(&mut self, records: &mut Vec<Record>) {
         let mut out = Out { records };
         self.flush(&mut out);
@@ -113,6 +110,19 @@ impl LineParser for Parser {
 }
 
 impl Parser {
+    /// Reads a line that may hold a whole transcript collapsed by a browser.
+    fn parse_joined(&mut self, text: &str, line: &InputLine<'_>, records: &mut Vec<Record>) {
+        match split_collapsed(text) {
+            Some(parts) => {
+                self.collapsed = true;
+                for part in parts {
+                    self.parse_text(part, line, records);
+                }
+            }
+            None => self.parse_text(text, line, records),
+        }
+    }
+
     /// Reads one logical line (a physical line, or one of the lines an escaped transcript held).
     fn parse_text(&mut self, raw: &str, line: &InputLine<'_>, records: &mut Vec<Record>) {
         let mut out = Out { records };
