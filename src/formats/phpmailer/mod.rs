@@ -37,7 +37,11 @@ impl Format for PhpMailer {
 fn is_own_line(line: &str) -> bool {
     let cleaned = text::clean(line, false);
     let t: &str = &cleaned.text;
-    let rest = text::strip_level(text::split_stamp(t).map_or(t, |(_, r)| r)).trim();
+    let rest = match text::split_monolog(t) {
+        Some((_, msg)) => msg,
+        None => text::strip_level(text::split_stamp(t).map_or(t, |(_, r)| r)),
+    }
+    .trim();
     entry::is_signature(rest) || rest == "Debug Output:" || parser::POST_SMTP_URI.is_match(rest)
 }
 

@@ -4,7 +4,7 @@
 //! `QUIT` (level 1), `Connection: closed`.
 
 use super::entry::{classify, continuation, is_signature, next_start, socket_error_kind, Entry, Kind};
-use super::text::{clean, escaped_lines, split_collapsed, split_stamp, strip_level};
+use super::text::{clean, escaped_lines, split_collapsed, split_monolog, split_stamp, strip_level};
 use crate::formats::{InputLine, Item, LineParser, Out, Record};
 use crate::model::{InfoKind, Step, Timestamp};
 use regex::Regex;
@@ -132,9 +132,13 @@ impl Parser {
         if text.trim().is_empty() {
             return;
         }
-        let (time, rest, stamped) = match split_stamp(text) {
-            Some((t, r)) => (Some(t), strip_level(r), true),
-            None => (line.wrapper.time, strip_level(text), false),
+        let (time, rest, stamped) = if let Some((t, msg)) = split_monolog(text) {
+            self.collapsed = true;
+            (t, msg, true)
+        } else if let Some((t, r)) = split_stamp(text) {
+            (Some(t), strip_level(r), true)
+        } else {
+            (line.wrapper.time, strip_level(text), false)
         };
         if !stamped && self.plugin_line(rest, line.number, time, &mut out) {
             return;

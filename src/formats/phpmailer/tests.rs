@@ -416,3 +416,23 @@ fn level1_errors_carry_the_replies_the_log_does_not_show() {
     assert!(s.iter().all(|x| x.closed));
     assert_eq!((s[0].last_line, s[1].last_line), (8, 13));
 }
+
+#[test]
+fn psr3_logger_lines_through_monolog() {
+    let log = "\
+[2026-11-30T12:00:00.000000+00:00] mailer.DEBUG: Connection: opening to mx.example.net:587, timeout=300, options=array () [] []
+[2026-11-30T12:00:00.000000+00:00] mailer.DEBUG: SERVER -> CLIENT: 220 mx.example.net ESMTP [] []
+[2026-11-30T12:00:00.000000+00:00] mailer.DEBUG: CLIENT -> SERVER: EHLO www.example.org [] []
+[2026-11-30T12:00:00.000000+00:00] mailer.DEBUG: SERVER -> CLIENT: 250-mx.example.net 250-SIZE 1000 250 8BITMIME [] []
+[2026-11-30T12:00:01.000000+00:00] mailer.DEBUG: CLIENT -> SERVER: QUIT [] []
+[2026-11-30T12:00:01.000000+00:00] mailer.DEBUG: SERVER -> CLIENT: 221 Bye [] []";
+    let (s, unparsed) = sessions(log);
+    assert_eq!((s.len(), unparsed), (1, 0));
+    assert_eq!(dirs(&s[0]), "ISCSCS");
+    assert_eq!(
+        s[0].events[3].text,
+        "250-mx.example.net\n250-SIZE 1000\n250 8BITMIME"
+    );
+    assert_eq!(s[0].end.unwrap().to_string(), "2026-11-30T12:00:01Z");
+    assert!(PhpMailer.detect(&line(log.lines().next().unwrap())));
+}

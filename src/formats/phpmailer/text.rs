@@ -140,6 +140,36 @@ pub fn escaped_lines(line: &str) -> Option<Vec<String>> {
     None
 }
 
+/// A PSR-3 logger line as Monolog's default format writes it:
+/// `[2026-11-30T12:00:00.123456+00:00] channel.DEBUG: <message> [] []`.
+static MONOLOG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\[([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?)(Z|[+-][0-9]{2}:?[0-9]{2})?\] [A-Za-z0-9_.-]+\.[A-Z]+: (.*?)(?: \[\] \[\])?$")
+        .expect("valid regex")
+});
+
+/// Splits a Monolog line into its stamp and PHPMailer's message. Monolog flattens line breaks
+/// into spaces, so a multi-line reply arrives on one line.
+pub fn split_monolog(line: &str) -> Option<(Option<Timestamp>, &str)> {
+    let c = MONOLOG.captures(line)?;
+    let mut time = parse_iso_local(&c[1]).map(Timestamp::local);
+    if let (Some(t), Some(off)) = (time.as_mut(), c.get(2)) {
+        t.offset = parse_offset(off.as_str());
+    }
+    Some((time, c.get(3).map_or("", |m| m.as_str())))
+}
+
+/// `Z`, `+01:00` or `-0500` as seconds east of UTC.
+fn parse_offset(s: &str) -> Option<i32> {
+    if s == "Z" {
+        return Some(0);
+    }
+    let sign = if s.starts_with('-') { -1 } else { 1 };
+    let digits: String = s[1..].chars().filter(char::is_ascii_digit).collect();
+    let h: i32 = digits.get(..2)?.parse().ok()?;
+    let m: i32 = digits.get(2..4)?.parse().ok()?;
+    Some(sign * (h * 3600 + m * 60))
+}
+
 /// Callables from PHPMailer's documentation print the level too: `debug level 2; message: …`,
 /// or stamp, TAB, level, TAB, message. Returns the message.
 pub fn strip_level(text: &str) -> &str {
@@ -328,6 +358,17 @@ mod tests {
         );
         assert_eq!(strip_level("3\tConnection: opened"), "Connection: opened");
         assert_eq!(strip_level("3 little pigs"), "3 little pigs");
+    }
+
+    #[test]
+    fn monolog_lines_give_stamp_and_message() {
+        let (t, msg) = split_monolog(
+            "[2026-11-30T12:00:00.123456+01:00] mailer.DEBUG: SERVER -> CLIENT: 250-a 250 b [] []",
+        )
+        .unwrap();
+        assert_eq!(t.unwrap().to_string(), "2026-11-30T12:00:00.123+01:00");
+        assert_eq!(msg, "SERVER -> CLIENT: 250-a 250 b");
+        assert!(split_monolog("[23-Nov-2026 10:04:11 UTC] x").is_none());
     }
 
     #[test]
