@@ -46,6 +46,12 @@ pub fn strip(line: &str, year: i32) -> (Wrapper<'_>, &str) {
             }
         }
     }
+    // An application's own log shipped through syslog: `host php[12]: [11-Apr-2023 …] …`.
+    if w.program.is_some() {
+        if let Some(r) = php_error_log(rest, &mut w) {
+            rest = r;
+        }
+    }
     (w, rest)
 }
 
@@ -260,6 +266,12 @@ mod tests {
     fn strips_php_error_log() {
         let (w, rest) = strip("[11-Apr-2023 10:49:15 UTC] SERVER -> CLIENT: 220 hi", 2026);
         assert_eq!(rest, "SERVER -> CLIENT: 220 hi");
+        assert_eq!(w.time.unwrap().to_string(), "2023-04-11T10:49:15Z");
+        let (w, rest) = strip(
+            "Nov 22 10:00:01 web1 php[77]: [11-Apr-2023 10:49:15 UTC] Connection: opened",
+            2026,
+        );
+        assert_eq!((w.program, rest), (Some("php"), "Connection: opened"));
         assert_eq!(w.time.unwrap().to_string(), "2023-04-11T10:49:15Z");
     }
 }

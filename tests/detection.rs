@@ -14,6 +14,9 @@ const EXPECTED: &[(&str, &str)] = &[
     ("smartermail-delivery", "smartermail-delivery"),
     ("outlook-express", "outlook-express"),
     ("postfix-", "postfix"),
+    ("phpmailer-", "phpmailer"),
+    ("wp-mail-smtp", "phpmailer"),
+    ("post-smtp", "phpmailer"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

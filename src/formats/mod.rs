@@ -7,6 +7,7 @@ use crate::wrapper::Wrapper;
 
 pub mod fourd;
 pub mod outlook_express;
+pub mod phpmailer;
 pub mod postfix;
 pub mod smartermail_delivery;
 pub mod smartermail_smtp;
@@ -114,6 +115,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &smartermail_delivery::SmarterMailDelivery,
         &outlook_express::OutlookExpress,
         &postfix::Postfix,
+        &phpmailer::PhpMailer,
     ]
 }
 
