@@ -6,6 +6,7 @@ use crate::model::{InfoKind, Timestamp};
 use crate::wrapper::Wrapper;
 
 pub mod fourd;
+pub mod smtplib;
 
 /// One input line after wrapper stripping.
 #[derive(Clone, Debug)]
@@ -101,7 +102,7 @@ pub trait LineParser: Send {
 
 /// Every format smtpscope knows, in detection priority order (more specific first).
 pub fn all() -> &'static [&'static dyn Format] {
-    &[&fourd::FourD]
+    &[&fourd::FourD, &smtplib::Smtplib]
 }
 
 /// Finds a format by its `--format` name.
