@@ -82,3 +82,22 @@ fn detected_without_a_connect_line() {
     assert_eq!(verdict(&sessions[0]), "success - -");
     assert_eq!(directions(&sessions[0]), "CSCS");
 }
+
+#[test]
+fn a_new_connect_begins_a_new_session_even_without_quit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two.log");
+    std::fs::write(
+        &path,
+        "connect: to ('a.example.net', 25) None\nreply: b'220 a ready\\r\\n'\nsend: 'ehlo x\\r\\n'\nreply: b'250 a\\r\\n'\n\
+         connect: to ('b.example.net', 25) None\nreply: b'220 b ready\\r\\n'\n",
+    )
+    .unwrap();
+    let (sessions, _) = smtpscope::load::load_input(
+        &smtpscope::source::Input::File(path),
+        &smtpscope::load::LoadOptions::default(),
+    )
+    .unwrap();
+    let servers: Vec<_> = sessions.iter().map(|s| s.server.as_deref()).collect();
+    assert_eq!(servers, [Some("a.example.net:25"), Some("b.example.net:25")]);
+}

@@ -54,8 +54,9 @@ impl Format for Smtplib {
 
 #[derive(Default)]
 struct Parser {
-    /// A session is open (so `connect: to` after SMTP_SSL's `connect: (…)` does not begin another).
-    connecting: bool,
+    /// The line before was SMTP_SSL's `connect: (…)`, so the `connect: to (…)` that follows it
+    /// belongs to the same connection.
+    after_ssl_connect: bool,
     /// The last command sent was QUIT: its reply ends the session.
     quit_sent: bool,
     /// Lines of a Python traceback being collected, with the first line's number.
@@ -83,8 +84,9 @@ impl LineParser for Parser {
             .or(line.wrapper.time);
         let payload = c.get(3).map_or("", |m| m.as_str());
         let n = line.number;
+        let after_ssl_connect = std::mem::take(&mut self.after_ssl_connect);
         match &c[2] {
-            "connect" => self.connect(payload, n, time, &mut out),
+            "connect" => self.connect(payload, after_ssl_connect, n, time, &mut out),
             "connect fail" => {
                 out.push(KEY, n, time, Item::Begin);
                 out.push(
@@ -94,7 +96,6 @@ impl LineParser for Parser {
                     Item::Info(InfoKind::ConnectFailed, format!("connect failed: {payload}")),
                 );
                 out.push(KEY, n, time, Item::End);
-                self.connecting = false;
             }
             "send" => self.send(payload, n, time, &mut out),
             "reply" => self.reply(payload, n, time, &mut out),
@@ -110,10 +111,20 @@ impl LineParser for Parser {
 }
 
 impl Parser {
-    fn connect(&mut self, payload: &str, n: u64, time: Option<Timestamp>, out: &mut Out<'_>) {
+    fn connect(
+        &mut self,
+        payload: &str,
+        after_ssl: bool,
+        n: u64,
+        time: Option<Timestamp>,
+        out: &mut Out<'_>,
+    ) {
         let (address, starts) = match payload.strip_prefix("to ") {
-            Some(rest) => (rest, !self.connecting),
-            None if payload.starts_with('(') => (payload, true),
+            Some(rest) => (rest, !after_ssl),
+            None if payload.starts_with('(') => {
+                self.after_ssl_connect = true;
+                (payload, true)
+            }
             // `connect: b'mail.example ESMTP'`: the greeting again, already logged as a reply.
             None => return,
         };
@@ -139,7 +150,6 @@ impl Parser {
                 Item::Info(InfoKind::Connecting, format!("connecting to {}:{}", &a[1], &a[2])),
             );
         }
-        self.connecting = true;
         self.quit_sent = false;
     }
 
@@ -175,7 +185,6 @@ impl Parser {
         if self.quit_sent && last_line {
             out.push(KEY, n, time, Item::End);
             self.quit_sent = false;
-            self.connecting = false;
         }
     }
 
@@ -218,7 +227,6 @@ impl Parser {
         out.push(KEY, first, None, Item::Info(kind, text));
         if ends {
             out.push(KEY, first, None, Item::End);
-            self.connecting = false;
         }
     }
 }
