@@ -188,3 +188,90 @@ fn footer(counts: &[Status], unparsed: u64) -> String {
     }
     f
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Direction, Event, EventKind};
+    use std::sync::Arc;
+
+    /// A session whose AUTH was refused (decided) or not answered yet (open).
+    fn session(id: &str, decided: bool, closed: bool) -> Box<Session> {
+        let mut s = Session::new(Arc::from("x.log"), "smtplib", id.into(), 1);
+        let mut auth = Event::new(
+            1,
+            None,
+            Direction::Client,
+            EventKind::Command,
+            "AUTH PLAIN AGE=".into(),
+        );
+        auth.step = Some(crate::model::Step::Auth);
+        s.events.push(auth);
+        if decided {
+            let mut r = Event::new(
+                2,
+                None,
+                Direction::Server,
+                EventKind::Reply,
+                "535 5.7.8 no".into(),
+            );
+            r.code = crate::model::parse_reply_line("535 5.7.8 no").map(|p| crate::model::ReplyCode {
+                basic: p.code,
+                enhanced: p.enhanced,
+            });
+            r.step = Some(crate::model::Step::Auth);
+            s.events.push(r);
+        }
+        s.closed = closed;
+        s.evaluate();
+        Box::new(s)
+    }
+
+    fn update(index: usize, s: Box<Session>) -> Update {
+        Update::Session {
+            source: 0,
+            index,
+            session: s,
+        }
+    }
+
+    #[test]
+    fn prints_when_closed_or_when_a_later_session_starts_and_only_once() {
+        let mut p = Printer::new(false, false);
+        let mut out = Vec::new();
+        p.apply(update(0, session("#1", false, false)), &mut out).unwrap();
+        assert!(out.is_empty(), "an open session is not printed");
+        p.apply(update(0, session("#1", true, false)), &mut out).unwrap();
+        assert!(
+            out.is_empty(),
+            "decided but neither closed nor followed by another"
+        );
+        p.apply(update(1, session("#2", false, false)), &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out).lines().count(),
+            1,
+            "the source moved on"
+        );
+        p.apply(update(0, session("#1", true, true)), &mut out).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out).lines().count(), 1, "printed once");
+        p.apply(update(1, session("#2", true, true)), &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out).lines().count(),
+            2,
+            "closed and decided"
+        );
+        p.apply(update(2, session("#3", false, false)), &mut out).unwrap();
+        assert!(p.apply(Update::Done, &mut out).unwrap());
+        p.finish(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text.lines().count(),
+            4,
+            "the open one at the end, then the footer"
+        );
+        assert!(
+            text.ends_with("3 sessions: 0 OK, 2 FAIL, 0 PART, 1 OPEN\n"),
+            "{text}"
+        );
+    }
+}

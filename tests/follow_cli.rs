@@ -1,0 +1,72 @@
+//! `smtpscope -f` from the command line: standard input followed to its end.
+mod common;
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn smtpscope() -> Command {
+    Command::cargo_bin("smtpscope").unwrap()
+}
+
+#[test]
+fn follow_stdin_lists_every_session_and_the_footer_at_eof() {
+    let log = std::fs::read(common::sample("4d-smtp.log")).unwrap();
+    smtpscope()
+        .args(["-f", "-"])
+        .write_stdin(log)
+        .timeout(std::time::Duration::from_secs(10))
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("FAIL")
+                .and(predicate::str::contains("PART"))
+                .and(predicate::str::contains(
+                    "3 sessions: 0 OK, 2 FAIL, 1 PART, 0 OPEN",
+                )),
+        );
+}
+
+#[test]
+fn follow_json_prints_one_object_per_session_open_ones_at_the_end() {
+    let mut log = std::fs::read_to_string(common::sample("python-smtplib-debug1.log")).unwrap();
+    // A session that never ends: printed, as open, when the input ends.
+    log.push_str("connect: to ('mx.example.net', 25) None\nreply: b'220 mx.example.net ESMTP\\r\\n'\n");
+    let out = smtpscope()
+        .args(["-f", "--json", "-"])
+        .write_stdin(log)
+        .timeout(std::time::Duration::from_secs(10))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let statuses: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["status"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(statuses, ["partial", "failure", "open"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3 sessions"));
+}
+
+#[test]
+fn follow_masks_credentials_unless_asked() {
+    let log = std::fs::read(common::sample("python-smtplib-debug2.log")).unwrap();
+    smtpscope()
+        .args(["-f", "--json", "-"])
+        .write_stdin(log.clone())
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("AUTH PLAIN ********")
+                .and(predicate::str::contains("AGJ1aWxkYm90").not()),
+        );
+    smtpscope()
+        .args(["-f", "--json", "--reveal-secrets", "-"])
+        .write_stdin(log)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("AGJ1aWxkYm90AGh1bnRlcjI="));
+}
