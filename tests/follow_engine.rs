@@ -299,3 +299,91 @@ fn partial_line_is_held_and_the_complete_line_arrives_quickly() {
     // failing the run on one slow wake-up.
     assert!(delays[2] <= Duration::from_millis(250), "{delays:?}");
 }
+
+/// Several files at once keep their own sources; a gzip file is read once, not followed.
+#[test]
+fn several_files_and_a_gzip_file() {
+    use flate2::write::GzEncoder;
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.log");
+    let b = dir.path().join("b.log");
+    let gz = dir.path().join("old.log.gz");
+    fs::write(&a, session_text(1, false)).unwrap();
+    fs::write(&b, "").unwrap();
+    let mut enc = GzEncoder::new(fs::File::create(&gz).unwrap(), flate2::Compression::default());
+    enc.write_all(session_text(0, false).as_bytes()).unwrap();
+    enc.finish().unwrap();
+    let rx = spawn_follower_with(
+        vec![Input::File(a.clone()), Input::File(b.clone()), Input::File(gz)],
+        LoadOptions::default(),
+        FollowOptions::default(),
+    );
+    let mut sessions = BTreeMap::new();
+    let mut problems = Vec::new();
+    let mut wrote_b = false;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while sessions.len() < 3 {
+        if !wrote_b && sessions.len() == 2 {
+            wrote_b = true;
+            write!(append(&b), "{}", session_text(2, false)).unwrap();
+        }
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(Update::Session {
+                source,
+                index,
+                session,
+            }) => {
+                sessions.insert((source, index), session);
+            }
+            Ok(Update::Problem(p)) => problems.push(p),
+            Ok(Update::Done) => panic!("Done while plain files are followed"),
+            Ok(Update::Report { .. }) => {}
+            Err(e) => panic!("{e}: got {:?}", sessions.keys().collect::<Vec<_>>()),
+        }
+    }
+    let statuses: Vec<(usize, usize, Status)> = sessions
+        .iter()
+        .map(|(&(s, i), sess)| (s, i, sess.status()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (0, 0, Status::Success),
+            (1, 0, Status::Partial),
+            (2, 0, Status::Failure)
+        ]
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("old.log.gz") && p.contains("not followed")),
+        "{problems:?}"
+    );
+}
+
+/// With only inputs that end (a gzip file), the follower finishes and says Done.
+#[test]
+fn done_when_every_input_has_ended() {
+    use flate2::write::GzEncoder;
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("old.log.gz");
+    let mut enc = GzEncoder::new(fs::File::create(&gz).unwrap(), flate2::Compression::default());
+    enc.write_all(session_text(1, false).as_bytes()).unwrap();
+    enc.finish().unwrap();
+    let rx = spawn_follower_with(
+        vec![Input::File(gz)],
+        LoadOptions::default(),
+        FollowOptions::default(),
+    );
+    let mut done = false;
+    let mut sessions = 0;
+    while let Ok(u) = rx.recv_timeout(Duration::from_secs(5)) {
+        match u {
+            Update::Session { .. } => sessions += 1,
+            Update::Done => done = true,
+            _ => {}
+        }
+    }
+    assert!(done, "no Done");
+    assert!(sessions >= 1);
+}
