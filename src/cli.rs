@@ -29,6 +29,11 @@ pub struct Cli {
     #[arg(short = 'f', long)]
     pub follow: bool,
 
+    /// With -f: notice growth by looking every 250 ms instead of through inotify (for network
+    /// file systems, where inotify does not see other machines' writes).
+    #[arg(long, requires = "follow")]
+    pub poll: bool,
+
     /// Read every input as this format instead of detecting it (see --formats).
     #[arg(short = 'F', long, value_name = "NAME")]
     pub format: Option<String>,

@@ -9,7 +9,7 @@ use crate::load::{LoadOptions, SourceReport};
 use crate::model::{Session, Status};
 use crate::output;
 use crate::run::{EXIT_NO_INPUT, EXIT_USAGE};
-use crate::source::follow::spawn_follower;
+use crate::source::follow::{spawn_follower_with, FollowOptions};
 use crate::source::{self, Input};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, IsTerminal, Write};
@@ -33,7 +33,11 @@ pub fn run(cli: &Cli, opts: LoadOptions) -> i32 {
     let mut out = stdout.lock();
     let mut printer = Printer::new(cli.json, cli.reveal_secrets);
     let result = (|| -> io::Result<()> {
-        for update in spawn_follower(inputs, opts) {
+        let follow = FollowOptions {
+            poll_only: cli.poll,
+            ..FollowOptions::default()
+        };
+        for update in spawn_follower_with(inputs, opts, follow) {
             if printer.apply(update, &mut out)? {
                 break;
             }

@@ -70,3 +70,46 @@ fn follow_masks_credentials_unless_asked() {
         .success()
         .stdout(predicate::str::contains("AGJ1aWxkYm90AGh1bnRlcjI="));
 }
+
+/// CPU time (user + system, in clock ticks) a process has used so far, from /proc.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// Following an idle file costs next to no CPU, with inotify and when polling.
+#[test]
+fn idle_follow_uses_almost_no_cpu() {
+    if !std::path::Path::new("/proc/self/stat").exists() {
+        return; // no /proc: nothing to measure with
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("idle.log");
+    std::fs::write(
+        &log,
+        std::fs::read(common::sample("python-smtplib-debug1.log")).unwrap(),
+    )
+    .unwrap();
+    for extra in [None, Some("--poll")] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smtpscope"))
+            .args(["-f", "--list"])
+            .args(extra)
+            .arg(&log)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Let it read the file and settle, then measure a quiet second.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let before = cpu_ticks(child.id());
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let used = cpu_ticks(child.id()) - before;
+        let _ = child.kill();
+        let _ = child.wait();
+        // A tick is 10 ms: a spinning loop would use ~150 here.
+        assert!(used <= 5, "{extra:?}: {used} ticks in 1.5 s idle");
+    }
+}

@@ -100,9 +100,10 @@ fn apply(model: &mut Model, u: Update, lines: &AtomicU64) {
 fn wait_for(lines: &AtomicU64, want: u64) {
     let deadline = Instant::now() + Duration::from_secs(5);
     while lines.load(Ordering::SeqCst) < want {
+        let seen = lines.load(Ordering::SeqCst);
         assert!(
             Instant::now() < deadline,
-            "follower did not catch up to line {want}"
+            "follower did not catch up to line {want} (at {seen})"
         );
         thread::sleep(Duration::from_millis(5));
     }
@@ -134,6 +135,12 @@ fn run_writer(path: PathBuf, n: usize, lines: Arc<AtomicU64>) -> String {
         // the file may be rotated, truncated or replaced.
         let cut = text.match_indices('\n').nth(5).unwrap().0 + 1;
         let (head, tail) = text.split_at(cut);
+        if i == 8 || i == 24 {
+            // The follower has this generation open (a file renamed away before it was ever
+            // opened cannot be followed), and what comes next is written just before the
+            // rename or delete, so the follower must read it from the old file afterwards.
+            wait_for(&lines, written_lines);
+        }
         write_pieces(&mut f, head, &mut rng);
         written_lines += head.matches('\n').count() as u64;
         match i {
@@ -193,7 +200,9 @@ fn follow_through_rotations(poll_only: bool) {
             apply(&mut model, u, &lines);
         }
     }
-    let all = writer.join().unwrap();
+    let all = writer
+        .join()
+        .unwrap_or_else(|_| panic!("writer failed; notices: {:?}", model.problems));
     let total_lines = all.matches('\n').count() as u64;
     let deadline = Instant::now() + Duration::from_secs(5);
     while lines.load(Ordering::SeqCst) < total_lines || model.sessions.len() < n {

@@ -42,6 +42,9 @@ fn debuglevel_2_starttls_auth_success_and_auth_failure() {
     assert_eq!(last.kind, EventKind::Info(InfoKind::Error));
     assert!(last.text.starts_with("smtplib.SMTPAuthenticationError: (535"));
     assert_eq!(last.text.lines().count(), 11);
+    // smtplib gave up after the refusal: the script ended, so did the session (a live tail
+    // prints it without waiting for another session).
+    assert!(bad.closed);
 }
 
 #[test]

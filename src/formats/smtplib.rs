@@ -214,10 +214,14 @@ impl Parser {
         };
         let last = lines.last().map_or("", String::as_str);
         let kind = exception_kind(last);
-        let ends = matches!(
-            kind,
-            InfoKind::ConnectFailed | InfoKind::LostConnection | InfoKind::Timeout | InfoKind::TlsFailed
-        );
+        // A connection error, or smtplib giving up after a refusal (`smtplib.SMTPAuthenticationError`
+        // and friends), ends the conversation; the script stopped. Other exceptions (a bug in the
+        // script) say nothing about the connection, so the session stays as it was.
+        let ends = last.starts_with("smtplib.SMTP")
+            || matches!(
+                kind,
+                InfoKind::ConnectFailed | InfoKind::LostConnection | InfoKind::Timeout | InfoKind::TlsFailed
+            );
         // The exception line first: it says what went wrong; the frames say where.
         let mut text = last.to_owned();
         for l in &lines[..lines.len().saturating_sub(1)] {

@@ -36,7 +36,9 @@ pub(super) fn follow_files(
 ) -> Result<(), Hangup> {
     let (wake_tx, wake) = mpsc::sync_channel::<()>(1);
     let dirs: Vec<PathBuf> = files.iter().map(|(_, p)| parent_dir(p)).collect();
-    // Kept alive for as long as the loop runs.
+    // Both kept alive for as long as the loop runs: without a live sender, waiting for a
+    // wake-up would return at once and the loop would spin.
+    let _keep_waiting = wake_tx.clone();
     let (_watcher, timeout) = match watch(&dirs, wake_tx, follow) {
         Ok(w) => (Some(w), SAFETY_LOOK),
         Err(why) => {
