@@ -42,9 +42,14 @@ pub fn run(cli: &Cli, opts: LoadOptions) -> i32 {
                 break;
             }
         }
-        printer.finish(&mut out)
+        if printer.read_any_source() {
+            printer.finish(&mut out)?;
+        }
+        Ok(())
     })();
     match result {
+        // Every input ended and none could be read (binary data, unknown format), as without -f.
+        Ok(()) if !printer.read_any_source() => EXIT_NO_INPUT,
         Ok(()) => 0,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
@@ -156,6 +161,11 @@ impl Printer {
         self.printed.insert(key);
         self.counts.push(s.status());
         Ok(())
+    }
+
+    /// True once some input was read and understood (it sent a report).
+    pub fn read_any_source(&self) -> bool {
+        !self.reports.is_empty()
     }
 
     /// Every input ended: prints the sessions still waiting (open ones included) and the

@@ -113,3 +113,30 @@ fn idle_follow_uses_almost_no_cpu() {
         assert!(used <= 5, "{extra:?}: {used} ticks in 1.5 s idle");
     }
 }
+
+#[test]
+fn follow_stdin_with_binary_data_says_why_and_exits_1() {
+    smtpscope()
+        .args(["-f", "-"])
+        .write_stdin(vec![0u8, 159, 146, 150, 0, 0, 1, 2, 3, 0, 0, 0, b'\n'])
+        .timeout(std::time::Duration::from_secs(10))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("does not look like a text log"));
+}
+
+#[test]
+fn follow_stdin_survives_huge_lines_and_invalid_utf8() {
+    let mut log = std::fs::read(common::sample("python-smtplib-debug1.log")).unwrap();
+    log.extend(std::iter::repeat_n(b'x', 200_000));
+    log.extend(b"\n\xff\xfe reply: junk\n");
+    let out = smtpscope()
+        .args(["-f", "--json", "-"])
+        .write_stdin(log)
+        .timeout(std::time::Duration::from_secs(10))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 unparsed lines"));
+}

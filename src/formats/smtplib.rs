@@ -162,10 +162,11 @@ impl Parser {
             .strip_suffix("\r\n")
             .or_else(|| text.strip_suffix('\n'))
             .unwrap_or(&text);
-        // The message data goes out in one send: one client line per line of it.
+        // A command is one line; the message data goes out in one send of many lines (a
+        // `quit` inside the message is not the command).
+        self.quit_sent = !body.contains('\n') && Step::of_command(body) == Step::Quit;
         for piece in body.split('\n') {
             let piece = piece.strip_suffix('\r').unwrap_or(piece);
-            self.quit_sent = Step::of_command(piece) == Step::Quit;
             out.push(KEY, n, time, Item::Client(piece.to_owned()));
         }
     }
