@@ -60,7 +60,8 @@ pub fn run(cli: &Cli, opts: LoadOptions) -> i32 {
 }
 
 /// Like [`source::expand`], but a path that does not exist yet is kept: it is waited for.
-fn follow_inputs(args: &[PathBuf]) -> Vec<Input> {
+/// Problems (unreadable directories) are printed to stderr. Also for the viewer's live mode.
+pub fn follow_inputs(args: &[PathBuf]) -> Vec<Input> {
     let mut inputs = Vec::new();
     for arg in args {
         if arg.as_os_str() != "-"
