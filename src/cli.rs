@@ -27,6 +27,17 @@ pub struct Cli {
     #[arg(short, long)]
     pub json: bool,
 
+    /// Follow the inputs as they grow (live tail): existing content first, then new lines;
+    /// rotated, truncated and not-yet-created files are followed by name. With --list or --json
+    /// a session is printed once it has finished; `-f -` follows standard input until its end.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+
+    /// With -f: notice growth by looking every 250 ms instead of through inotify (for network
+    /// file systems, where inotify does not see other machines' writes).
+    #[arg(long, requires = "follow")]
+    pub poll: bool,
+
     /// Read every input as this format instead of detecting it (see --formats).
     #[arg(short = 'F', long, value_name = "NAME")]
     pub format: Option<String>,

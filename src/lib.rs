@@ -6,6 +6,7 @@ pub mod cli;
 pub mod explain;
 pub mod feed;
 pub mod formats;
+pub mod live;
 pub mod load;
 pub mod model;
 pub mod output;

@@ -128,6 +128,16 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Detects the format now on the lines held so far, if it is not known yet. Live tail calls
+    /// this whenever it has caught up, so a short log shows before [`DETECT_LINES`] lines
+    /// arrive; when nothing matches yet the lines stay held for the next try. True once known.
+    pub fn try_detect(&mut self) -> bool {
+        if self.parser.is_some() {
+            return true;
+        }
+        self.held_nonblank > 0 && self.detect().is_ok()
+    }
+
     fn detect(&mut self) -> Result<(), LoadError> {
         let year = self.year;
         let lines: Vec<InputLine<'_>> = self

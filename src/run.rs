@@ -38,6 +38,16 @@ pub fn run(cli: Cli) -> i32 {
         },
         None => None,
     };
+    if cli.follow {
+        // Live tail (`-f`): its own mode, see src/live.rs.
+        return crate::live::run(
+            &cli,
+            LoadOptions {
+                format,
+                year: cli.year,
+            },
+        );
+    }
     let (inputs, problems) = if cli.files.is_empty() {
         if io::stdin().is_terminal() {
             eprintln!("smtpscope: no input; give log files or directories, or pipe a log into `smtpscope -`. Try --help.");

@@ -17,6 +17,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("phpmailer-", "phpmailer"),
     ("wp-mail-smtp", "phpmailer"),
     ("post-smtp", "phpmailer"),
+    ("python-smtplib", "smtplib"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

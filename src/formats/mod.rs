@@ -11,6 +11,7 @@ pub mod phpmailer;
 pub mod postfix;
 pub mod smartermail_delivery;
 pub mod smartermail_smtp;
+pub mod smtplib;
 
 /// One input line after wrapper stripping.
 #[derive(Clone, Debug)]
@@ -116,6 +117,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &outlook_express::OutlookExpress,
         &postfix::Postfix,
         &phpmailer::PhpMailer,
+        &smtplib::Smtplib,
     ]
 }
 

@@ -1,6 +1,10 @@
 //! Where log text comes from: files, directories, standard input, gzip-rotated files. Reads
 //! are streaming and read-only; lines are capped so one enormous line cannot exhaust memory.
 
+pub mod follow;
+pub mod lines;
+pub mod tailed;
+
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};

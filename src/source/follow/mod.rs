@@ -1,0 +1,135 @@
+//! Live tail: reads each input from its start, then keeps reading as it grows, and sends the
+//! same [`Update`]s as [`crate::feed::spawn_loader`], so a view can take either receiver.
+//!
+//! Each input is one source for its whole life: after a rotation or truncation the new
+//! content continues the same source, its sessions get the next indices, and line numbers
+//! keep counting (they number lines of the followed stream, not of the current file). A
+//! session that spans a rotation therefore stays one session. Files wake the reader through
+//! inotify (the `notify` crate, watching each file's directory), with a safety look every
+//! second; where that is unavailable the files are polled every 250 ms.
+
+mod files;
+mod live_source;
+
+use super::lines::LineSplitter;
+use super::Input;
+use crate::feed::Update;
+use crate::load::LoadOptions;
+use live_source::{feed_chunk, feed_rest, LiveSource};
+use std::io::Read;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+/// How the follower notices growth.
+#[derive(Clone, Debug)]
+pub struct FollowOptions {
+    /// Poll instead of using inotify (network file systems, or to test the fallback).
+    pub poll_only: bool,
+    /// Time between looks when polling; also bounds the delay before a line is sent.
+    pub poll_every: Duration,
+}
+
+impl Default for FollowOptions {
+    fn default() -> Self {
+        FollowOptions {
+            poll_only: false,
+            poll_every: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Follows `inputs` with default [`FollowOptions`]. See [`spawn_follower_with`].
+pub fn spawn_follower(inputs: Vec<Input>, opts: LoadOptions) -> Receiver<Update> {
+    spawn_follower_with(inputs, opts, FollowOptions::default())
+}
+
+/// Follows `inputs` on background threads (one for files, one for standard input). Sessions
+/// are sent when their first line is read and again whenever they change. Files are followed
+/// forever; standard input until its end, gzip files are read once. [`Update::Done`] is sent
+/// only when every input has ended, so never while a plain file is followed. The threads stop
+/// at their next send after the receiver is dropped.
+pub fn spawn_follower_with(inputs: Vec<Input>, opts: LoadOptions, follow: FollowOptions) -> Receiver<Update> {
+    let (tx, rx) = mpsc::channel();
+    let mut files = Vec::new();
+    let mut stdin = None;
+    for (n, input) in inputs.into_iter().enumerate() {
+        match input {
+            Input::File(path) => files.push((n, path)),
+            Input::Stdin => stdin = Some(n),
+        }
+    }
+    let running = Arc::new(AtomicUsize::new(
+        usize::from(!files.is_empty()) + usize::from(stdin.is_some()),
+    ));
+    if running.load(Ordering::SeqCst) == 0 {
+        let _ = tx.send(Update::Done);
+        return rx;
+    }
+    if let Some(n) = stdin {
+        let (tx, opts, running) = (tx.clone(), opts.clone(), running.clone());
+        spawn("smtpscope-follow-stdin", move || {
+            if follow_stdin(n, &opts, &tx).is_ok() {
+                ended(&running, &tx);
+            }
+        });
+    }
+    if !files.is_empty() {
+        spawn("smtpscope-follow-files", move || {
+            if files::follow_files(files, &opts, &follow, &tx).is_ok() {
+                ended(&running, &tx);
+            }
+        });
+    }
+    rx
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) {
+    thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .expect("spawning a follower thread");
+}
+
+/// The last thread to finish says so.
+fn ended(running: &AtomicUsize, tx: &Sender<Update>) {
+    if running.fetch_sub(1, Ordering::SeqCst) == 1 {
+        let _ = tx.send(Update::Done);
+    }
+}
+
+/// The receiver hung up; stop working.
+struct Hangup;
+
+fn notice(tx: &Sender<Update>, text: String) -> Result<(), Hangup> {
+    tx.send(Update::Problem(text)).map_err(|_| Hangup)
+}
+
+/// Reads standard input until its end, publishing as lines arrive.
+fn follow_stdin(n: usize, opts: &LoadOptions, tx: &Sender<Update>) -> Result<(), Hangup> {
+    let forced = opts.format.is_some();
+    let mut src = LiveSource::new(n, &Input::Stdin, opts);
+    let mut split = LineSplitter::new();
+    let mut stdin = std::io::stdin().lock();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let got = match stdin.read(&mut buf) {
+            Ok(0) => break,
+            Ok(k) => k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                notice(tx, format!("standard input: reading stopped: {e}"))?;
+                break;
+            }
+        };
+        feed_chunk(&mut src, &mut split, &buf[..got], forced, tx)?;
+        // A short read means the writer has nothing more for now: show what arrived.
+        if got < buf.len() || src.due() {
+            src.publish(tx, None)?;
+        }
+    }
+    feed_rest(&mut src, &mut split, forced, tx)?;
+    src.end(tx)
+}
