@@ -1,6 +1,7 @@
 //! Picks a mode from the command line and runs it; returns the process exit code.
 
-use crate::cli::Cli;
+use crate::cli::{Cli, ColorChoice};
+use crate::filter::Filter;
 use crate::formats;
 use crate::load::{self, LoadOptions};
 use crate::output;
@@ -27,6 +28,13 @@ pub fn run(cli: Cli) -> i32 {
         },
         None => None,
     };
+    let filter = match cli_filter(&cli) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("smtpscope: --filter/--since/--until: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let (inputs, problems) = if cli.files.is_empty() {
         if io::stdin().is_terminal() {
             eprintln!("smtpscope: no input; give log files or directories, or pipe a log into `smtpscope -`. Try --help.");
@@ -43,6 +51,12 @@ pub fn run(cli: Cli) -> i32 {
         format,
         year: cli.year,
     };
+    if inputs.is_empty() {
+        return EXIT_NO_INPUT;
+    }
+    if !cli.list && !cli.json && io::stdout().is_terminal() {
+        return crate::tui::run(inputs, opts, viewer_options(&cli), filter);
+    }
     let loaded = load::load_all(&inputs, &opts);
     for p in &loaded.problems {
         eprintln!("smtpscope: {p}");
@@ -50,7 +64,11 @@ pub fn run(cli: Cli) -> i32 {
     if loaded.sources.is_empty() {
         return EXIT_NO_INPUT;
     }
-    let sessions: Vec<&crate::model::Session> = loaded.sessions.iter().collect();
+    let sessions: Vec<&crate::model::Session> = loaded
+        .sessions
+        .iter()
+        .filter(|s| filter.as_ref().is_none_or(|f| f.matches(s)))
+        .collect();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let result = if cli.json {
@@ -68,6 +86,33 @@ pub fn run(cli: Cli) -> i32 {
             eprintln!("smtpscope: writing output: {e}");
             EXIT_NO_INPUT
         }
+    }
+}
+
+/// `--filter`, `--since` and `--until` as one filter (all must match).
+fn cli_filter(cli: &Cli) -> Result<Option<Filter>, crate::filter::FilterError> {
+    let mut text = cli.filter.clone().unwrap_or_default();
+    for (key, value) in [("since", &cli.since), ("until", &cli.until)] {
+        if let Some(v) = value {
+            text.push_str(&format!(" {key}:{}", v.trim().replace(' ', "T")));
+        }
+    }
+    let f = Filter::parse(&text)?;
+    Ok((!f.is_empty()).then_some(f))
+}
+
+/// How the viewer looks: `--ascii` or a non-UTF-8 locale, `--color` and `NO_COLOR`.
+fn viewer_options(cli: &Cli) -> crate::tui::app::Options {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    crate::tui::app::Options {
+        ascii: cli.ascii || !crate::tui::locale_is_utf8(),
+        color: match cli.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color,
+        },
+        reveal: cli.reveal_secrets,
+        inputs: cli.files.clone(),
     }
 }
 
