@@ -182,3 +182,26 @@ fn a_panic_inside_the_viewer_restores_the_terminal() {
     t.wait_for("the panic message", |s| s.contains("deliberate panic"));
     t.assert_shell_usable();
 }
+
+#[test]
+fn ctrl_z_suspends_to_the_shell_and_fg_resumes() {
+    let Some(t) = Tmux::start("suspend") else { return };
+    t.start_viewer("");
+    t.keys(&["j"]);
+    t.wait_for("the second session", |s| s.contains("Sessions 2/3"));
+    t.keys(&["C-z"]);
+    t.wait_for("the shell after suspending", |s| {
+        s.to_lowercase().contains("stopped")
+    });
+    assert!(
+        !t.alternate_screen(),
+        "suspended viewer left the alternate screen on"
+    );
+    t.type_text("fg");
+    t.keys(&["Enter"]);
+    t.wait_for("the viewer to come back as it was", |s| {
+        s.contains("Sessions 2/3") && s.contains("Transcript")
+    });
+    t.keys(&["q"]);
+    t.assert_shell_usable();
+}

@@ -282,6 +282,18 @@ impl Binding {
     }
 }
 
+/// The binding table as Markdown, as the README's "Viewer" section shows it (a test keeps
+/// the two identical).
+pub fn markdown_table() -> String {
+    let mut out = String::from("| keys | where | what it does |\n|---|---|---|\n");
+    for b in BINDINGS {
+        let keys: Vec<String> = b.keys.iter().map(|k| format!("`{}`", k.name())).collect();
+        let ctx = b.context.title().to_lowercase();
+        out.push_str(&format!("| {} | {ctx} | {} |\n", keys.join(" "), b.help));
+    }
+    out
+}
+
 /// The command bound to `ev` in `context`, if any.
 pub fn lookup(context: Context, ev: &KeyEvent) -> Option<Command> {
     BINDINGS
@@ -347,6 +359,16 @@ mod tests {
         let esc = press(KeyCode::Esc, KeyModifiers::NONE);
         assert_eq!(action_for(prompt, &esc), Some(Action::Run(Command::Cancel)));
         assert_eq!(action_for(n, &press(KeyCode::F(9), KeyModifiers::NONE)), None);
+    }
+
+    #[test]
+    fn readme_lists_exactly_these_keys() {
+        let readme = include_str!("../../README.md");
+        let table = markdown_table();
+        assert!(
+            readme.contains(&table),
+            "README's key table is out of date; it should be:\n{table}"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::filter::Filter;
 use crate::load::LoadOptions;
 use crate::source::Input;
 use app::{Action, App, Effect, Options};
-use crossterm::event::{self, Event};
+use crossterm::event::{self, Event, MouseButton, MouseEventKind};
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver};
@@ -139,6 +139,12 @@ fn handle_event(app: &mut App, ev: Event) -> bool {
             None => false,
         },
         Event::Resize(w, h) => app.update(Action::Resize(w, h)),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => app.update(Action::Click(m.column, m.row)),
+            MouseEventKind::ScrollDown => app.update(Action::Wheel(m.column, m.row, 3)),
+            MouseEventKind::ScrollUp => app.update(Action::Wheel(m.column, m.row, -3)),
+            _ => false,
+        },
         _ => false,
     }
 }

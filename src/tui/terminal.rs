@@ -1,6 +1,8 @@
 //! Owns the terminal: raw mode and the alternate screen on the way in, and a restore that
-//! runs on every way out (normal quit, error, panic via a hook), plus Ctrl-Z suspend.
+//! runs on every way out (normal quit, error, panic via a hook), plus Ctrl-Z suspend. Mouse
+//! reporting is on for click-to-select and the wheel (hold Shift to select text).
 
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::{cursor, execute, terminal};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
@@ -13,7 +15,12 @@ pub type Term = Terminal<CrosstermBackend<Stdout>>;
 pub fn enter() -> io::Result<Term> {
     install_panic_hook();
     terminal::enable_raw_mode()?;
-    if let Err(e) = execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide) {
+    if let Err(e) = execute!(
+        io::stdout(),
+        terminal::EnterAlternateScreen,
+        cursor::Hide,
+        EnableMouseCapture
+    ) {
         restore();
         return Err(e);
     }
@@ -24,7 +31,12 @@ pub fn enter() -> io::Result<Term> {
 pub fn restore() {
     let _ = terminal::disable_raw_mode();
     let mut out = io::stdout();
-    let _ = execute!(out, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        DisableMouseCapture,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = out.flush();
 }
 
@@ -50,7 +62,12 @@ pub fn suspend(term: &mut Term) -> io::Result<()> {
         libc::raise(libc::SIGTSTP);
     }
     terminal::enable_raw_mode()?;
-    execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+    execute!(
+        io::stdout(),
+        terminal::EnterAlternateScreen,
+        cursor::Hide,
+        EnableMouseCapture
+    )?;
     term.clear()
 }
 

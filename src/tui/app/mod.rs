@@ -52,6 +52,10 @@ pub enum Action {
     Resize(u16, u16),
     /// The result of an [`Effect`], shown in the message line.
     Notice(String),
+    /// A left click at (column, row): selects the list row, or focuses the pane.
+    Click(u16, u16),
+    /// The mouse wheel at (column, row): rows to move (negative: up).
+    Wheel(u16, u16, i8),
 }
 
 impl PartialEq for Action {
@@ -61,6 +65,8 @@ impl PartialEq for Action {
             (Action::Type(a), Action::Type(b)) => a == b,
             (Action::Resize(a, b), Action::Resize(c, d)) => (a, b) == (c, d),
             (Action::Notice(a), Action::Notice(b)) => a == b,
+            (Action::Click(a, b), Action::Click(c, d)) => (a, b) == (c, d),
+            (Action::Wheel(a, b, x), Action::Wheel(c, d, y)) => (a, b, x) == (c, d, y),
             _ => false,
         }
     }
@@ -262,8 +268,50 @@ impl App {
                 self.clamp_view();
             }
             Action::Notice(m) => self.message = Some(m),
+            Action::Click(x, y) => self.click(x, y),
+            Action::Wheel(x, y, delta) => {
+                if self.mode == Mode::Normal {
+                    if let Some(pane) = self.pane_at(x, y) {
+                        self.pane = pane;
+                        self.move_by(isize::from(delta));
+                    }
+                }
+            }
         }
         true
+    }
+
+    /// The pane under screen cell (x, y).
+    fn pane_at(&self, x: u16, y: u16) -> Option<Pane> {
+        let l = layout::compute(self.size, self.pane);
+        let hit = |r: Option<ratatui::layout::Rect>| r.is_some_and(|r| r.contains((x, y).into()));
+        if hit(l.list) {
+            Some(Pane::List)
+        } else if hit(l.transcript) {
+            Some(Pane::Transcript)
+        } else {
+            None
+        }
+    }
+
+    fn click(&mut self, x: u16, y: u16) {
+        if self.mode != Mode::Normal {
+            return;
+        }
+        match self.pane_at(x, y) {
+            Some(Pane::List) => {
+                self.pane = Pane::List;
+                let area = layout::compute(self.size, self.pane).list.unwrap_or_default();
+                if y > area.y && y + 1 < area.bottom() {
+                    let pos = self.list_offset + usize::from(y - area.y - 1);
+                    if pos < self.order.len() {
+                        self.select_pos(pos);
+                    }
+                }
+            }
+            Some(Pane::Transcript) => self.pane = Pane::Transcript,
+            None => {}
+        }
     }
 
     fn run(&mut self, c: Command) {

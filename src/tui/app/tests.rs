@@ -238,3 +238,17 @@ fn save_refuses_inputs_and_existing_files() {
     crate::tui::save(&new, "text", &[]).unwrap();
     assert_eq!(std::fs::read_to_string(&new).unwrap(), "text");
 }
+
+#[test]
+fn mouse_click_selects_and_wheel_scrolls_the_pane_under_it() {
+    let mut a = app();
+    // Row 0 is the list's top border; row 3 is the third session.
+    a.update(Action::Click(5, 3));
+    assert_eq!(selected_id(&a), "14/40");
+    a.update(Action::Click(5, 0));
+    assert_eq!(selected_id(&a), "14/40", "a border click selects nothing");
+    a.update(Action::Wheel(80, 10, 3));
+    assert_eq!((a.pane, a.scroll), (Pane::Transcript, 3));
+    a.update(Action::Wheel(5, 10, -3));
+    assert_eq!((a.pane, selected_id(&a)), (Pane::List, "12/31".to_string()));
+}

@@ -218,3 +218,39 @@ fn resize_relays_out_at_once() {
     a.update(Action::Resize(50, 24));
     assert!(!text(&render(&a)).contains("Transcript"));
 }
+
+#[test]
+fn tiny_and_odd_sizes_never_panic() {
+    for (w, h) in [(1, 1), (2, 2), (10, 3), (20, 5), (69, 10), (70, 4), (300, 100)] {
+        let mut a = app(w, h, true, false);
+        for c in [
+            Command::Help,
+            Command::Bottom,
+            Command::Help,
+            Command::FocusTranscript,
+            Command::Bottom,
+            Command::Filter,
+        ] {
+            a.update(Action::Run(c));
+            render(&a);
+        }
+        typed(&mut a, "日本語 since:");
+        render(&a);
+    }
+}
+
+#[test]
+fn loading_progress_shows_in_the_status_bar() {
+    let mut a = App::new(Options::default(), None);
+    a.update(Action::Resize(100, 20));
+    let mut ups = updates();
+    ups.pop(); // no Done yet
+    if let Some(crate::feed::Update::Report { bytes_read, .. }) = ups.get_mut(0) {
+        *bytes_read = 50;
+    }
+    a.update(Action::Feed(ups));
+    let t = text(&render(&a));
+    assert!(t.contains("loading 75%"), "{t}");
+    a.update(Action::Feed(vec![crate::feed::Update::Done]));
+    assert!(!text(&render(&a)).contains("loading"));
+}
