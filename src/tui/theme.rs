@@ -128,7 +128,7 @@ impl Theme {
     /// Marks a cut-off cell (lists truncate; transcripts wrap).
     pub fn ellipsis(&self) -> &'static str {
         if self.ascii {
-            "~"
+            ">"
         } else {
             "…"
         }
@@ -203,7 +203,7 @@ impl Theme {
 
     pub fn selection_mark(&self) -> &'static str {
         if self.ascii {
-            ">"
+            "*"
         } else {
             "▶"
         }

@@ -22,6 +22,7 @@ pub enum Command {
     Bottom,
     SwitchPane,
     FocusTranscript,
+    Decisive,
     Search,
     NextMatch,
     PrevMatch,
@@ -358,6 +359,7 @@ impl App {
                 }
             }
             Command::FocusTranscript => self.pane = Pane::Transcript,
+            Command::Decisive => self.show_decisive(),
             Command::Search => self.open_prompt(PromptKind::Search, self.search.clone().unwrap_or_default()),
             Command::Filter => {
                 let text = self
@@ -398,6 +400,22 @@ impl App {
             Command::Quit => self.quit = true,
             _ => {}
         }
+    }
+
+    /// Focuses the transcript scrolled to the reply that decided the status.
+    fn show_decisive(&mut self) {
+        let Some(ev) = self.selected_session().and_then(|s| s.verdict.decisive) else {
+            self.message = Some("nothing decided this session yet".into());
+            return;
+        };
+        self.pane = Pane::Transcript;
+        let width = layout::compute(self.size, Pane::Transcript)
+            .transcript
+            .map_or(40, |a| a.width.saturating_sub(2));
+        if let Some(s) = self.selected_session() {
+            self.scroll = transcript::event_row(self, s, width, ev).saturating_sub(2);
+        }
+        self.clamp_view();
     }
 
     fn open_prompt(&mut self, kind: PromptKind, input: String) {

@@ -252,3 +252,16 @@ fn mouse_click_selects_and_wheel_scrolls_the_pane_under_it() {
     a.update(Action::Wheel(5, 10, -3));
     assert_eq!((a.pane, selected_id(&a)), (Pane::List, "12/31".to_string()));
 }
+
+#[test]
+fn d_shows_the_decisive_reply() {
+    let mut a = app();
+    run(&mut a, &[Command::Down, Command::Decisive]);
+    assert_eq!(a.pane, Pane::Transcript);
+    let s = a.selected_session().unwrap();
+    let row = transcript::event_row(&a, s, 58, s.verdict.decisive.unwrap());
+    assert!(a.scroll > 0 && a.scroll <= row, "scroll {} row {row}", a.scroll);
+    run(&mut a, &[Command::Bottom, Command::Down]);
+    run(&mut a, &[Command::SwitchPane, Command::Bottom, Command::Decisive]);
+    assert!(a.message.as_deref().unwrap().contains("nothing decided"));
+}

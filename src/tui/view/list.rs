@@ -75,7 +75,11 @@ fn row(app: &App, t: &Theme, s: &Session, c: &Columns, w: usize, selected: bool)
     let code = match s.decisive_code() {
         Some(code) if c.code >= 10 => code.to_string(),
         Some(code) => code.basic.to_string(),
-        None => "-".into(),
+        None => match s.verdict.outcome {
+            crate::model::Outcome::ConnectionFailed => "conn".into(),
+            crate::model::Outcome::TlsFailed => "tls".into(),
+            _ => "-".into(),
+        },
     };
     spans.push(Span::styled(fit(&code, c.code, ell), style));
     if c.summary > 0 {

@@ -22,7 +22,10 @@ fn files(app: &App) -> String {
     };
     match app.sources.as_slice() {
         [] => "no input yet".to_owned(),
-        [one] => format!("{} [{fmts}]", one.name.rsplit('/').next().unwrap_or(&one.name)),
+        [one] => {
+            let name = super::transcript::source_name(&one.name);
+            format!("{} [{fmts}]", name.rsplit('/').next().unwrap_or(name))
+        }
         many => format!("{} files [{fmts}]", many.len()),
     }
 }

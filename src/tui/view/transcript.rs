@@ -135,6 +135,15 @@ pub fn rows(app: &App, s: &Session, width: u16) -> Vec<Row> {
     out
 }
 
+/// How a source is named on screen (`-` is standard input).
+pub fn source_name(name: &str) -> &str {
+    if name == "-" {
+        "standard input"
+    } else {
+        name
+    }
+}
+
 /// Status, outcome and decisive code; peers; where the session is; the summary.
 fn header(app: &App, t: &Theme, s: &Session, w: usize) -> Vec<Row> {
     let (sym, word, bs) = t.badge(s.status());
@@ -151,7 +160,7 @@ fn header(app: &App, t: &Theme, s: &Session, w: usize) -> Vec<Row> {
     let peers = super::list::peers(t, s);
     let place = format!(
         "{}{d}lines {}-{}{d}{}{d}id {}{}",
-        s.source,
+        source_name(&s.source),
         s.first_line,
         s.last_line,
         s.format,
