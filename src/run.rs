@@ -55,7 +55,8 @@ pub fn run(cli: Cli) -> i32 {
         return EXIT_NO_INPUT;
     }
     if !cli.list && !cli.json && io::stdout().is_terminal() {
-        return crate::tui::run(inputs, opts, viewer_options(&cli), filter);
+        let viewer = viewer_options(&cli, &inputs);
+        return crate::tui::run(inputs, opts, viewer, filter);
     }
     let loaded = load::load_all(&inputs, &opts);
     for p in &loaded.problems {
@@ -102,7 +103,7 @@ fn cli_filter(cli: &Cli) -> Result<Option<Filter>, crate::filter::FilterError> {
 }
 
 /// How the viewer looks: `--ascii` or a non-UTF-8 locale, `--color` and `NO_COLOR`.
-fn viewer_options(cli: &Cli) -> crate::tui::app::Options {
+fn viewer_options(cli: &Cli, inputs: &[Input]) -> crate::tui::app::Options {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     crate::tui::app::Options {
         ascii: cli.ascii || !crate::tui::locale_is_utf8(),
@@ -112,7 +113,13 @@ fn viewer_options(cli: &Cli) -> crate::tui::app::Options {
             ColorChoice::Auto => !no_color,
         },
         reveal: cli.reveal_secrets,
-        inputs: cli.files.clone(),
+        inputs: inputs
+            .iter()
+            .filter_map(|i| match i {
+                Input::File(p) => Some(p.clone()),
+                Input::Stdin => None,
+            })
+            .collect(),
     }
 }
 

@@ -43,7 +43,8 @@ impl Tmux {
 
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket]).args(args);
+        // -u: UTF-8 regardless of the locale the test runs under.
+        c.args(["-u", "-L", &self.socket]).args(args);
         c
     }
 
