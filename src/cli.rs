@@ -46,11 +46,11 @@ pub struct Cli {
     pub filter: Option<String>,
 
     /// Only sessions that end at or after this time (`2026-03-02T10:00`, `10:00`, `-1h`).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,
 
     /// Only sessions that start at or before this time (`2026-03-02T11:30`, `11:30`, `-10m`).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub until: Option<String>,
 
     /// Viewer: ASCII symbols instead of Unicode (automatic when the locale is not UTF-8).

@@ -43,6 +43,16 @@ fn since_and_until_narrow_by_time() {
 }
 
 #[test]
+fn relative_times_can_follow_the_option_directly() {
+    // The sample is from 2026-03-02: nothing in it is within the last hour of any test run
+    // after that day, everything is within the last 100000 days.
+    let none = stdout(&["--list", "--since", "-1h", &sample()]);
+    assert!(none.starts_with("0 sessions"), "{none}");
+    let all = stdout(&["--list", "--since", "-100000d", &sample()]);
+    assert!(all.contains("3 sessions"), "{all}");
+}
+
+#[test]
 fn invalid_filter_is_a_usage_error() {
     Command::cargo_bin("smtpscope")
         .unwrap()

@@ -9,6 +9,7 @@ use crate::sanitize::escape_controls;
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -42,97 +43,108 @@ fn theme(app: &App) -> Theme {
     }
 }
 
+/// Column layout shared by every event row.
+struct Cols {
+    show_time: bool,
+    prefix: usize,
+    text: usize,
+}
+
 /// Every row of the transcript of `s` at inner width `width`.
 pub fn rows(app: &App, s: &Session, width: u16) -> Vec<Row> {
     let t = theme(app);
     let w = usize::from(width).max(8);
     let mut out = header(app, &t, s, w);
     let show_time = width >= TIME_MIN_WIDTH;
-    let prefix_w = if show_time { 12 } else { 3 };
-    let text_w = w.saturating_sub(prefix_w).max(4);
-    let needle = app.search.as_deref();
-    let decisive = s.verdict.decisive;
-    for (i, e) in s.events.iter().enumerate() {
-        let style = t.event(e);
-        let is_hit = app.search_hit == Some(i);
-        let text = e.display_text(app.opts.reveal);
-        for (k, raw) in text.split('\n').enumerate() {
-            let line = escape_controls(raw.strip_suffix('\r').unwrap_or(raw));
-            let marks = needle.map(|n| find_ci(&line, n)).unwrap_or_default();
-            let wrapped = wrap(
-                &line,
-                text_w,
-                text_w.saturating_sub(2),
-                style,
-                &marks,
-                t.highlight(),
-            );
-            for (r, spans) in wrapped.into_iter().enumerate() {
-                let mut row = Vec::with_capacity(spans.len() + 3);
-                if k == 0 && r == 0 {
-                    if show_time {
-                        let clock = e.time.map(|t| t.clock()).unwrap_or_else(|| "        ".into());
-                        let ts = if is_hit { t.highlight() } else { t.dim() };
-                        row.push(Span::styled(clock, ts));
-                        row.push(Span::raw(" "));
-                    }
-                    let ms = if decisive == Some(i) {
-                        style.add_modifier(ratatui::style::Modifier::REVERSED)
-                    } else {
-                        style
-                    };
-                    row.push(Span::styled(t.marker(e.dir), ms));
-                    row.push(Span::raw(" "));
-                } else {
-                    row.push(Span::raw(" ".repeat(prefix_w)));
-                }
-                if r > 0 {
-                    row.push(Span::styled(t.wrap_mark(), t.dim()));
-                }
-                row.extend(spans);
-                out.push(Row {
-                    event: Some(i),
-                    line: Line::from(row),
-                });
-            }
-        }
-        let note = match e.kind {
-            EventKind::Command | EventKind::Reply | EventKind::AuthData if app.explain => event_note(s, i),
-            _ => None,
-        };
-        let note = match (note, decisive == Some(i)) {
-            (Some(n), true) => Some(format!("decisive: {n}")),
-            (None, true) => Some("decisive: this decided the session's status".to_owned()),
-            (n, false) => n,
-        };
-        if let Some(n) = note {
-            let n = escape_controls(&n).into_owned();
-            let mark_w = super::text::width(t.note_mark());
-            for (r, spans) in wrap(
-                &n,
-                text_w.saturating_sub(mark_w),
-                text_w.saturating_sub(mark_w),
-                t.explanation(),
-                &[],
-                t.explanation(),
-            )
-            .into_iter()
-            .enumerate()
-            {
-                let mut row = vec![Span::raw(" ".repeat(prefix_w))];
-                row.push(Span::styled(
-                    if r == 0 { t.note_mark() } else { "  " },
-                    t.explanation(),
-                ));
-                row.extend(spans);
-                out.push(Row {
-                    event: Some(i),
-                    line: Line::from(row),
-                });
-            }
-        }
+    let prefix = if show_time { 12 } else { 3 };
+    let cols = Cols {
+        show_time,
+        prefix,
+        text: w.saturating_sub(prefix).max(4),
+    };
+    for i in 0..s.events.len() {
+        event_rows(app, &t, s, i, &cols, &mut out);
+        note_rows(app, &t, s, i, &cols, &mut out);
     }
     out
+}
+
+/// The event's text, line by line, wrapped; the first row carries time and direction.
+fn event_rows(app: &App, t: &Theme, s: &Session, i: usize, cols: &Cols, out: &mut Vec<Row>) {
+    let e = &s.events[i];
+    let style = t.event(e);
+    let needle = app.search.as_deref();
+    let text = e.display_text(app.opts.reveal);
+    for (k, raw) in text.split('\n').enumerate() {
+        let line = escape_controls(raw.strip_suffix('\r').unwrap_or(raw));
+        let marks = needle.map(|n| find_ci(&line, n)).unwrap_or_default();
+        let wrapped = wrap(
+            &line,
+            cols.text,
+            cols.text.saturating_sub(2),
+            style,
+            &marks,
+            t.highlight(),
+        );
+        for (r, spans) in wrapped.into_iter().enumerate() {
+            let mut row = Vec::with_capacity(spans.len() + 4);
+            if k == 0 && r == 0 {
+                if cols.show_time {
+                    let clock = e.time.map(|t| t.clock()).unwrap_or_else(|| " ".repeat(8));
+                    let ts = if app.search_hit == Some(i) {
+                        t.highlight()
+                    } else {
+                        t.dim()
+                    };
+                    row.push(Span::styled(clock, ts));
+                    row.push(Span::raw(" "));
+                }
+                let marker = if s.verdict.decisive == Some(i) {
+                    style.add_modifier(Modifier::REVERSED)
+                } else {
+                    style
+                };
+                row.push(Span::styled(t.marker(e.dir), marker));
+                row.push(Span::raw(" "));
+            } else {
+                row.push(Span::raw(" ".repeat(cols.prefix)));
+            }
+            if r > 0 {
+                row.push(Span::styled(t.wrap_mark(), t.dim()));
+            }
+            row.extend(spans);
+            out.push(Row {
+                event: Some(i),
+                line: Line::from(row),
+            });
+        }
+    }
+}
+
+/// The explanation under a command or reply (when shown), and the decisive reply's mark.
+fn note_rows(app: &App, t: &Theme, s: &Session, i: usize, cols: &Cols, out: &mut Vec<Row>) {
+    let note = match s.events[i].kind {
+        EventKind::Command | EventKind::Reply | EventKind::AuthData if app.explain => event_note(s, i),
+        _ => None,
+    };
+    let note = match (note, s.verdict.decisive == Some(i)) {
+        (Some(n), true) => format!("decisive: {n}"),
+        (None, true) => "decisive: this decided the session's status".to_owned(),
+        (Some(n), false) => n,
+        (None, false) => return,
+    };
+    let note = escape_controls(&note).into_owned();
+    let w = cols.text.saturating_sub(super::text::width(t.note_mark()));
+    let style = t.explanation();
+    for (r, spans) in wrap(&note, w, w, style, &[], style).into_iter().enumerate() {
+        let mut row = vec![Span::raw(" ".repeat(cols.prefix))];
+        row.push(Span::styled(if r == 0 { t.note_mark() } else { "  " }, style));
+        row.extend(spans);
+        out.push(Row {
+            event: Some(i),
+            line: Line::from(row),
+        });
+    }
 }
 
 /// How a source is named on screen (`-` is standard input).
@@ -169,7 +181,7 @@ fn header(app: &App, t: &Theme, s: &Session, w: usize) -> Vec<Row> {
         d = t.dot()
     );
     let needle = app.search.as_deref();
-    for (text, style) in [(peers, ratatui::style::Style::new()), (place, t.dim())] {
+    for (text, style) in [(peers, Style::new()), (place, t.dim())] {
         let text = escape_controls(&text).into_owned();
         let marks = needle.map(|n| find_ci(&text, n)).unwrap_or_default();
         for spans in wrap(&text, w, w, style, &marks, t.highlight()) {
@@ -178,7 +190,7 @@ fn header(app: &App, t: &Theme, s: &Session, w: usize) -> Vec<Row> {
     }
     let summary = escape_controls(&s.summary).into_owned();
     let marks = needle.map(|n| find_ci(&summary, n)).unwrap_or_default();
-    let bold = ratatui::style::Style::new().add_modifier(ratatui::style::Modifier::BOLD);
+    let bold = Style::new().add_modifier(Modifier::BOLD);
     for spans in wrap(&summary, w, w, bold, &marks, t.highlight()) {
         lines.push(Line::from(spans));
     }
