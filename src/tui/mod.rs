@@ -41,9 +41,15 @@ pub fn locale_is_utf8() -> bool {
     value.contains("utf-8") || value.contains("utf8")
 }
 
-/// Runs the viewer until the user quits; returns the process exit code.
+/// Runs the viewer over `inputs` (loaded in the background) until the user quits; returns the
+/// process exit code.
 pub fn run(inputs: Vec<Input>, load: LoadOptions, opts: Options, filter: Option<Filter>) -> i32 {
-    let updates = feed::spawn_loader(inputs, load);
+    run_updates(feed::spawn_loader(inputs, load), opts, filter)
+}
+
+/// Runs the viewer over any source of [`Update`]s, e.g. a live-tail follower that never sends
+/// `Done`; returns the process exit code.
+pub fn run_updates(updates: Receiver<Update>, opts: Options, filter: Option<Filter>) -> i32 {
     let mut app = App::new(opts, filter);
     let result = event_loop(&mut app, updates);
     terminal::restore();

@@ -265,3 +265,28 @@ fn d_shows_the_decisive_reply() {
     run(&mut a, &[Command::SwitchPane, Command::Bottom, Command::Decisive]);
     assert!(a.message.as_deref().unwrap().contains("nothing decided"));
 }
+
+#[test]
+fn the_real_loader_feeds_the_same_sessions_load_all_finds() {
+    use crate::load::{load_all, LoadOptions};
+    use crate::source::Input;
+    let dir = tempfile::tempdir().unwrap();
+    let a_path = dir.path().join("a.log");
+    let b_path = dir.path().join("b.log");
+    std::fs::write(&a_path, crate::testdata::SAMPLE_4D).unwrap();
+    std::fs::write(&b_path, EXTRA_4D).unwrap();
+    let inputs = vec![Input::File(a_path), Input::File(b_path)];
+    let expected = load_all(&inputs, &LoadOptions::default());
+    let rx = crate::feed::spawn_loader(inputs, LoadOptions::default());
+    let mut a = App::new(Options::default(), None);
+    for u in rx {
+        a.update(Action::Feed(vec![u]));
+    }
+    assert!(a.done);
+    let got: Vec<&Session> = a.visible().collect();
+    let want: Vec<&Session> = expected.sessions.iter().collect();
+    assert_eq!(got, want);
+    assert_eq!(a.sources.len(), 2);
+    assert_eq!(a.sources[0].format, Some("4d"));
+    assert_eq!(a.sources[0].unparsed, 1);
+}

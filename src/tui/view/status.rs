@@ -36,6 +36,10 @@ fn progress(app: &App) -> Option<String> {
     }
     let read: u64 = app.sources.iter().map(|s| s.bytes_read).sum();
     let total: Option<u64> = app.sources.iter().map(|s| s.bytes_total).sum();
+    // A follower never sends Done: once everything known has been read, stop saying "loading".
+    if total.is_some_and(|t| read >= t) {
+        return None;
+    }
     let mb = |b: u64| b as f64 / 1_048_576.0;
     Some(match total {
         Some(t) if t > 0 => format!(
