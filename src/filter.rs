@@ -94,6 +94,23 @@ impl Filter {
         })
     }
 
+    /// `--filter`, `--since` and `--until` as one filter (all must match); `None` when empty.
+    /// A space in a time (`2026-03-02 10:00`) is read as the `T` of ISO 8601.
+    pub fn from_options(
+        filter: Option<&str>,
+        since: Option<&str>,
+        until: Option<&str>,
+    ) -> Result<Option<Filter>, FilterError> {
+        let mut text = filter.unwrap_or_default().to_owned();
+        for (key, value) in [("since", since), ("until", until)] {
+            if let Some(v) = value {
+                text.push_str(&format!(" {key}:{}", v.trim().replace(' ', "T")));
+            }
+        }
+        let f = Filter::parse(&text)?;
+        Ok((!f.is_empty()).then_some(f))
+    }
+
     /// True when the filter has no terms (matches everything).
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()

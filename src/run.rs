@@ -1,6 +1,6 @@
 //! Picks a mode from the command line and runs it; returns the process exit code.
 
-use crate::cli::{Cli, ColorChoice};
+use crate::cli::Cli;
 use crate::filter::Filter;
 use crate::formats;
 use crate::load::{self, LoadOptions};
@@ -28,7 +28,8 @@ pub fn run(cli: Cli) -> i32 {
         },
         None => None,
     };
-    let filter = match cli_filter(&cli) {
+    let filter = match Filter::from_options(cli.filter.as_deref(), cli.since.as_deref(), cli.until.as_deref())
+    {
         Ok(f) => f,
         Err(e) => {
             eprintln!("smtpscope: --filter/--since/--until: {e}");
@@ -55,7 +56,7 @@ pub fn run(cli: Cli) -> i32 {
         return EXIT_NO_INPUT;
     }
     if !cli.list && !cli.json && io::stdout().is_terminal() {
-        let viewer = viewer_options(&cli, &inputs);
+        let viewer = crate::tui::options_from_cli(&cli, &inputs);
         return crate::tui::run(inputs, opts, viewer, filter);
     }
     let loaded = load::load_all(&inputs, &opts);
@@ -87,39 +88,6 @@ pub fn run(cli: Cli) -> i32 {
             eprintln!("smtpscope: writing output: {e}");
             EXIT_NO_INPUT
         }
-    }
-}
-
-/// `--filter`, `--since` and `--until` as one filter (all must match).
-fn cli_filter(cli: &Cli) -> Result<Option<Filter>, crate::filter::FilterError> {
-    let mut text = cli.filter.clone().unwrap_or_default();
-    for (key, value) in [("since", &cli.since), ("until", &cli.until)] {
-        if let Some(v) = value {
-            text.push_str(&format!(" {key}:{}", v.trim().replace(' ', "T")));
-        }
-    }
-    let f = Filter::parse(&text)?;
-    Ok((!f.is_empty()).then_some(f))
-}
-
-/// How the viewer looks: `--ascii` or a non-UTF-8 locale, `--color` and `NO_COLOR`.
-fn viewer_options(cli: &Cli, inputs: &[Input]) -> crate::tui::app::Options {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    crate::tui::app::Options {
-        ascii: cli.ascii || !crate::tui::locale_is_utf8(),
-        color: match cli.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => !no_color,
-        },
-        reveal: cli.reveal_secrets,
-        inputs: inputs
-            .iter()
-            .filter_map(|i| match i {
-                Input::File(p) => Some(p.clone()),
-                Input::Stdin => None,
-            })
-            .collect(),
     }
 }
 

@@ -147,3 +147,15 @@ fn contains_ci_edges() {
     assert!(contains_ci("ÄBC", "äb"));
     assert!(contains_ci("", ""));
 }
+
+#[test]
+fn command_line_options_combine() {
+    assert_eq!(Filter::from_options(None, None, None).unwrap(), None);
+    let f = Filter::from_options(Some("5xx"), Some("2026-03-02 09:15"), Some("10:00"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(f.text(), "5xx since:2026-03-02T09:15 until:10:00");
+    let n = all_sessions().iter().filter(|s| f.matches(s)).count();
+    assert_eq!(n, 1);
+    assert!(Filter::from_options(None, Some("soon"), None).is_err());
+}

@@ -9,6 +9,7 @@ mod terminal;
 pub mod theme;
 pub mod view;
 
+use crate::cli::{Cli, ColorChoice};
 use crate::feed::{self, Update};
 use crate::filter::Filter;
 use crate::load::LoadOptions;
@@ -32,13 +33,45 @@ const BATCH: usize = 20_000;
 
 /// True when the locale promises UTF-8 (LC_ALL, then LC_CTYPE, then LANG, as libc does).
 pub fn locale_is_utf8() -> bool {
-    let value = ["LC_ALL", "LC_CTYPE", "LANG"]
+    let vars = ["LC_ALL", "LC_CTYPE", "LANG"].map(|k| std::env::var(k).ok());
+    utf8_locale(&vars)
+}
+
+/// The first set, non-empty value decides; no value at all is the C locale (not UTF-8).
+fn utf8_locale(values: &[Option<String>]) -> bool {
+    let value = values
         .iter()
-        .filter_map(|k| std::env::var(k).ok())
+        .flatten()
         .find(|v| !v.is_empty())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+        .map(|v| v.to_ascii_lowercase())
+        .unwrap_or_default();
     value.contains("utf-8") || value.contains("utf8")
+}
+
+/// Colour unless `--color never`, or `auto` with `NO_COLOR` set to anything non-empty.
+fn use_color(choice: ColorChoice, no_color: Option<&std::ffi::OsStr>) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => no_color.is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// How the viewer looks and what it may write, from the command line and environment:
+/// `--ascii` or a non-UTF-8 locale, `--color` and `NO_COLOR`, `--reveal-secrets`.
+pub fn options_from_cli(cli: &Cli, inputs: &[Input]) -> Options {
+    Options {
+        ascii: cli.ascii || !locale_is_utf8(),
+        color: use_color(cli.color, std::env::var_os("NO_COLOR").as_deref()),
+        reveal: cli.reveal_secrets,
+        inputs: inputs
+            .iter()
+            .filter_map(|i| match i {
+                Input::File(p) => Some(p.clone()),
+                Input::Stdin => None,
+            })
+            .collect(),
+    }
 }
 
 /// Runs the viewer over `inputs` (loaded in the background) until the user quits; returns the
@@ -192,4 +225,32 @@ pub fn save(path: &Path, text: &str, inputs: &[std::path::PathBuf]) -> Result<()
         })?;
     f.write_all(text.as_bytes())
         .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_decides_unicode_symbols() {
+        let v = |s: &[Option<&str>]| s.iter().map(|x| x.map(str::to_owned)).collect::<Vec<_>>();
+        assert!(utf8_locale(&v(&[None, None, Some("en_US.UTF-8")])));
+        assert!(utf8_locale(&v(&[Some(""), Some("C.utf8"), Some("C")])));
+        assert!(
+            !utf8_locale(&v(&[Some("C"), None, Some("en_US.UTF-8")])),
+            "LC_ALL wins"
+        );
+        assert!(!utf8_locale(&v(&[None, None, Some("de_DE.ISO-8859-1")])));
+        assert!(!utf8_locale(&v(&[None, None, None])));
+    }
+
+    #[test]
+    fn no_color_only_affects_auto() {
+        use std::ffi::OsStr;
+        assert!(use_color(ColorChoice::Auto, None));
+        assert!(use_color(ColorChoice::Auto, Some(OsStr::new(""))));
+        assert!(!use_color(ColorChoice::Auto, Some(OsStr::new("1"))));
+        assert!(use_color(ColorChoice::Always, Some(OsStr::new("1"))));
+        assert!(!use_color(ColorChoice::Never, None));
+    }
 }
