@@ -375,7 +375,7 @@ fn parse_enhanced(w: &str) -> Result<Option<EnhancedPattern>, FilterError> {
 fn parse_bound(v: &str, now: Now, until: bool) -> Result<Bound, FilterError> {
     let bad = || {
         FilterError(format!(
-            "`{v}`: expected a time like 2026-03-02T10:00, 2026-03-02, 11:30 or -1h (h, m, s, d, w)"
+            "`{v}`: expected a time: 2026-03-02T10:00, 2026-03-02, 11:30, or -1h (s m h d w)"
         ))
     };
     if v.is_empty() {

@@ -120,19 +120,24 @@ pub fn render(frame: &mut Frame, status: Rect, bottom: Rect, app: &App) {
         Mode::Prompt(p) => {
             let label = prompt_label(p.kind);
             let input = escape_controls(&p.input).into_owned();
-            let mut spans = vec![Span::styled(label, t.border(true)), Span::raw(input.clone())];
-            let mut cursor = width(label) + width(&input);
-            if let Some(e) = &p.error {
-                let mark = if t.ascii { "  error: " } else { "  ✘ " };
-                spans.push(Span::styled(format!("{mark}{e}"), t.error()));
-            } else if p.kind == PromptKind::Filter {
-                spans.push(Span::styled(
-                    "  e.g. 5xx gmail.com, 5.7.*, !2xx, failed, since:-1h",
-                    t.dim(),
-                ));
-            }
-            cursor = cursor.min(w.saturating_sub(1));
+            let used = width(label) + width(&input);
+            let cursor = used.min(w.saturating_sub(1));
             frame.set_cursor_position(Position::new(bottom.x + cursor as u16, bottom.y));
+            let room = w.saturating_sub(used);
+            let mut spans = vec![Span::styled(label, t.border(true)), Span::raw(input)];
+            let note = match (&p.error, p.kind) {
+                (Some(e), _) => {
+                    let mark = if t.ascii { "  error: " } else { "  ✘ " };
+                    Some((format!("{mark}{e}"), t.error()))
+                }
+                (None, PromptKind::Filter) => {
+                    Some(("  e.g. 5xx gmail.com, 5.7.*, !2xx, failed, since:-1h".to_owned(), t.dim()))
+                }
+                _ => None,
+            };
+            if let Some((text, style)) = note.filter(|_| room > 3) {
+                spans.push(Span::styled(fit(&text, room, t.ellipsis()).trim_end().to_owned(), style));
+            }
             Line::from(spans)
         }
         _ => match &app.message {
