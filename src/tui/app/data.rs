@@ -85,6 +85,17 @@ impl App {
             let dated = e.session.start.filter(|t| t.has_date).map(|t| t.when);
             (dated.is_none(), dated, e.key)
         });
+        let date = |i: &usize| {
+            entries[*i]
+                .session
+                .start
+                .filter(|t| t.has_date)
+                .map(|t| t.when.date())
+        };
+        self.multi_day = match (order.first().and_then(date), order.iter().rev().find_map(date)) {
+            (Some(a), Some(b)) => a != b,
+            _ => false,
+        };
         self.order = order;
         let pos = self
             .selected

@@ -179,6 +179,8 @@ pub struct App {
     pub message: Option<String>,
     pub size: (u16, u16),
     pub quit: bool,
+    /// The shown sessions start on more than one day: the list shows dates too.
+    pub multi_day: bool,
     counts: [usize; 4],
     effects: Vec<Effect>,
 }
@@ -217,6 +219,7 @@ impl App {
             message: None,
             size: (80, 24),
             quit: false,
+            multi_day: false,
             counts: [0; 4],
             effects: Vec::new(),
         }

@@ -37,6 +37,7 @@ fn sessions_are_ordered_by_start_and_first_is_selected() {
     assert_eq!(ids, ["12/31", "12/33", "14/40", "20/50", "21/51"]);
     assert_eq!(a.selected_pos(), Some(0));
     assert_eq!(a.counts(), [1, 2, 1, 1]);
+    assert!(!a.multi_day);
     assert!(a.done);
 }
 
@@ -161,6 +162,7 @@ fn selection_stays_on_the_same_session_when_updates_arrive() {
         session: Box::new(early),
     }]));
     assert_eq!(a.visible().next().unwrap().id, "99/1");
+    assert!(a.multi_day, "sessions on 03-01 and 03-02");
     assert_eq!(selected_id(&a), "14/40");
     assert_eq!(a.selected_pos(), Some(3));
     // The open session changes (a live tail saw it close): replaced, not duplicated.

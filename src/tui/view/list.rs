@@ -25,16 +25,21 @@ pub fn peers(t: &Theme, s: &Session) -> String {
 
 /// Column widths for an inner width.
 struct Columns {
-    time: bool,
+    /// Width of the time column (0: hidden; 8: `HH:MM:SS`; 14: `MM-DD HH:MM:SS`).
+    time: usize,
     code: usize,
     peers: usize,
     summary: usize,
 }
 
 /// Column widths for inner width `w`; `peers_max` is the longest peers text in view.
-fn columns(w: usize, peers_max: usize) -> Columns {
-    let time = w >= 34;
-    let fixed = 2 + 7 + if time { 9 } else { 0 };
+fn columns(w: usize, peers_max: usize, multi_day: bool) -> Columns {
+    let time = match w {
+        0..34 => 0,
+        _ if multi_day && w >= 48 => 14,
+        _ => 8,
+    };
+    let fixed = 2 + 7 + if time > 0 { time + 1 } else { 0 };
     let rest = w.saturating_sub(fixed);
     let code = if rest >= 40 { 10 } else { 3 };
     let rest = rest.saturating_sub(code + 1);
@@ -62,9 +67,13 @@ fn row(app: &App, t: &Theme, s: &Session, c: &Columns, w: usize, selected: bool)
     } else {
         "  ".into()
     }));
-    if c.time {
-        let time = s.start.map(|x| x.clock()).unwrap_or_else(|| "-".into());
-        spans.push(Span::styled(fit(&time, 8, ell) + " ", t.dim()));
+    if c.time > 0 {
+        let time = match s.start {
+            Some(x) if c.time >= 14 && x.has_date => x.when.format("%m-%d %H:%M:%S").to_string(),
+            Some(x) => x.clock(),
+            None => "-".into(),
+        };
+        spans.push(Span::styled(fit(&time, c.time, ell) + " ", t.dim()));
     }
     let (sym, word, style) = t.badge(s.status());
     spans.push(Span::styled(format!("{sym} {word:<4}"), style));
@@ -135,7 +144,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             .map_while(|p| app.visible_at(p).map(|s| (p, s)))
     };
     let peers_max = window().map(|(_, s)| width(&peers(&t, s))).max().unwrap_or(0);
-    let c = columns(w, peers_max);
+    let c = columns(w, peers_max, app.multi_day);
     let lines: Vec<Line<'static>> = window()
         .map(|(p, s)| row(app, &t, s, &c, w, sel == Some(p)))
         .collect();

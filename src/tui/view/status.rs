@@ -130,13 +130,17 @@ pub fn render(frame: &mut Frame, status: Rect, bottom: Rect, app: &App) {
                     let mark = if t.ascii { "  error: " } else { "  ✘ " };
                     Some((format!("{mark}{e}"), t.error()))
                 }
-                (None, PromptKind::Filter) => {
-                    Some(("  e.g. 5xx gmail.com, 5.7.*, !2xx, failed, since:-1h".to_owned(), t.dim()))
-                }
+                (None, PromptKind::Filter) => Some((
+                    "  e.g. 5xx gmail.com, 5.7.*, !2xx, failed, since:-1h".to_owned(),
+                    t.dim(),
+                )),
                 _ => None,
             };
             if let Some((text, style)) = note.filter(|_| room > 3) {
-                spans.push(Span::styled(fit(&text, room, t.ellipsis()).trim_end().to_owned(), style));
+                spans.push(Span::styled(
+                    fit(&text, room, t.ellipsis()).trim_end().to_owned(),
+                    style,
+                ));
             }
             Line::from(spans)
         }

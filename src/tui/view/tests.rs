@@ -254,3 +254,23 @@ fn loading_progress_shows_in_the_status_bar() {
     a.update(Action::Feed(vec![crate::feed::Update::Done]));
     assert!(!text(&render(&a)).contains("loading"));
 }
+
+#[test]
+fn sessions_on_several_days_show_dates() {
+    let mut a = app(120, 12, true, false);
+    let mut s = crate::testdata::load_4d("late.log", crate::testdata::EXTRA_4D).remove(0);
+    s.start = s.start.map(|mut t| {
+        t.when += chrono::Duration::days(1);
+        t
+    });
+    a.update(Action::Feed(vec![crate::feed::Update::Session {
+        source: 5,
+        index: 0,
+        session: Box::new(s),
+    }]));
+    let t = text(&render(&a));
+    assert!(
+        t.contains("03-02 09:14:02 ✘ FAIL") && t.contains("03-03 11:00:00 ✔ OK"),
+        "{t}"
+    );
+}
