@@ -198,7 +198,9 @@ fn perform(term: &mut terminal::Term, app: &App, effect: Effect) -> io::Result<O
         Effect::Copy(text) => {
             let lines = text.lines().count();
             terminal::write_raw(&export::osc52(&text))?;
-            format!("copied {lines} lines to the clipboard (OSC 52; credentials masked)")
+            format!(
+                "sent {lines} lines to the clipboard via OSC 52 (credentials masked; needs terminal support)"
+            )
         }
         Effect::Save { path, text } => match save(&path, &text, &app.opts.inputs) {
             Ok(()) => format!("saved the transcript to {}", path.display()),
