@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 struct Tmux {
     socket: String,
+    /// The server's socket file, removed on drop so test runs leave nothing behind.
+    socket_path: Option<std::path::PathBuf>,
 }
 
 impl Tmux {
@@ -16,8 +18,9 @@ impl Tmux {
             eprintln!("skipping {name}: tmux is not installed");
             return None;
         }
-        let t = Tmux {
+        let mut t = Tmux {
             socket: format!("smtpscope-{name}-{}", std::process::id()),
+            socket_path: None,
         };
         let ok = t
             .cmd(&[
@@ -37,6 +40,12 @@ impl Tmux {
             .expect("running tmux")
             .success();
         assert!(ok, "tmux new-session failed");
+        let out = t
+            .cmd(&["display-message", "-p", "#{socket_path}"])
+            .output()
+            .unwrap();
+        let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        t.socket_path = (!path.is_empty()).then(|| path.into());
         t.wait_for("the shell prompt", |s| s.contains('$'));
         Some(t)
     }
@@ -128,6 +137,9 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.cmd(&["kill-server"]).status();
+        if let Some(p) = &self.socket_path {
+            let _ = std::fs::remove_file(p);
+        }
     }
 }
 
