@@ -54,6 +54,24 @@ pub struct Cli {
     #[arg(long, value_name = "YEAR")]
     pub year: Option<i32>,
 
+    /// Show only sessions matching a filter: `5xx`, `535`, `5.7.*`, `4xx,5xx`, `!2xx`, `failed`,
+    /// `ok`, `partial`, `open`, free text (`gmail.com`), `since:-1h`, `until:11:30`; words
+    /// separated by spaces must all match. Applies to --list, --json and the viewer.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// Only sessions that end at or after this time (`2026-03-02T10:00`, `10:00`, `-1h`).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub since: Option<String>,
+
+    /// Only sessions that start at or before this time (`2026-03-02T11:30`, `11:30`, `-10m`).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub until: Option<String>,
+
+    /// Viewer: ASCII symbols instead of Unicode (automatic when the locale is not UTF-8).
+    #[arg(long)]
+    pub ascii: bool,
+
     /// When to use colour in the viewer.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -5,6 +5,7 @@ pub mod assemble;
 pub mod cli;
 pub mod explain;
 pub mod feed;
+pub mod filter;
 pub mod formats;
 pub mod live;
 pub mod load;
@@ -14,4 +15,7 @@ pub mod run;
 pub mod sanitize;
 pub mod source;
 pub mod summary;
+#[cfg(test)]
+mod testdata;
+pub mod tui;
 pub mod wrapper;

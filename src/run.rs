@@ -1,6 +1,7 @@
 //! Picks a mode from the command line and runs it; returns the process exit code.
 
 use crate::cli::Cli;
+use crate::filter::Filter;
 use crate::formats;
 use crate::load::{self, LoadOptions};
 use crate::output;
@@ -38,6 +39,14 @@ pub fn run(cli: Cli) -> i32 {
         },
         None => None,
     };
+    let filter = match Filter::from_options(cli.filter.as_deref(), cli.since.as_deref(), cli.until.as_deref())
+    {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("smtpscope: --filter/--since/--until: {e}");
+            return EXIT_USAGE;
+        }
+    };
     if cli.follow {
         // Live tail (`-f`): its own mode, see src/live.rs.
         return crate::live::run(
@@ -64,6 +73,13 @@ pub fn run(cli: Cli) -> i32 {
         format,
         year: cli.year,
     };
+    if inputs.is_empty() {
+        return EXIT_NO_INPUT;
+    }
+    if !cli.list && !cli.json && io::stdout().is_terminal() {
+        let viewer = crate::tui::options_from_cli(&cli, &inputs);
+        return crate::tui::run(inputs, opts, viewer, filter);
+    }
     let loaded = load::load_all(&inputs, &opts);
     for p in &loaded.problems {
         eprintln!("smtpscope: {p}");
@@ -71,7 +87,11 @@ pub fn run(cli: Cli) -> i32 {
     if loaded.sources.is_empty() {
         return EXIT_NO_INPUT;
     }
-    let sessions: Vec<&crate::model::Session> = loaded.sessions.iter().collect();
+    let sessions: Vec<&crate::model::Session> = loaded
+        .sessions
+        .iter()
+        .filter(|s| filter.as_ref().is_none_or(|f| f.matches(s)))
+        .collect();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let result = if cli.json {

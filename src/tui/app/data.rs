@@ -1,0 +1,116 @@
+//! Sessions arriving from the loader (or a live tail): insert or replace by `(source, index)`,
+//! keep counts, apply the filter, order by start time, keep the selection on its session.
+
+use super::{status_slot, App, Entry, SourceInfo};
+use crate::feed::Update;
+use crate::model::{Session, Status};
+
+impl App {
+    pub(super) fn feed(&mut self, updates: Vec<Update>) {
+        let mut changed = false;
+        for u in updates {
+            match u {
+                Update::Session {
+                    source,
+                    index,
+                    session,
+                } => {
+                    self.upsert((source, index), *session);
+                    changed = true;
+                }
+                Update::Report {
+                    source,
+                    report,
+                    bytes_read,
+                    bytes_total,
+                } => {
+                    if self.sources.len() <= source {
+                        self.sources.resize(source + 1, SourceInfo::default());
+                    }
+                    self.sources[source] = SourceInfo {
+                        name: report.name.to_string(),
+                        format: report.format,
+                        unparsed: report.unparsed_count,
+                        bytes_read,
+                        bytes_total,
+                    };
+                }
+                Update::Problem(p) => {
+                    self.message = Some(p.clone());
+                    self.problems.push(p);
+                }
+                Update::Done => self.done = true,
+            }
+        }
+        if changed {
+            self.reorder();
+        }
+    }
+
+    pub(super) fn upsert(&mut self, key: (usize, usize), session: Session) {
+        let shown = self.passes(&session);
+        self.counts[status_slot(session.status())] += 1;
+        match self.by_key.get(&key) {
+            Some(&i) => {
+                let old = std::mem::replace(&mut self.entries[i], Entry { key, session, shown });
+                self.counts[status_slot(old.session.status())] -= 1;
+            }
+            None => {
+                self.by_key.insert(key, self.entries.len());
+                self.entries.push(Entry { key, session, shown });
+            }
+        }
+    }
+
+    /// The filter and failed-only switch applied to one session.
+    pub(super) fn passes(&self, s: &Session) -> bool {
+        (!self.failed_only || matches!(s.status(), Status::Failure | Status::Partial))
+            && self.filter.as_ref().is_none_or(|f| f.matches(s))
+    }
+
+    pub(super) fn refilter(&mut self) {
+        for i in 0..self.entries.len() {
+            self.entries[i].shown = self.passes(&self.entries[i].session);
+        }
+        self.reorder();
+    }
+
+    /// Rebuilds the display order and puts the selection back on the same session (or the
+    /// nearest position when that session is no longer shown).
+    pub(super) fn reorder(&mut self) {
+        let entries = &self.entries;
+        let mut order: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].shown).collect();
+        order.sort_by_key(|&i| {
+            let e = &entries[i];
+            let dated = e.session.start.filter(|t| t.has_date).map(|t| t.when);
+            (dated.is_none(), dated, e.key)
+        });
+        let date = |i: &usize| {
+            entries[*i]
+                .session
+                .start
+                .filter(|t| t.has_date)
+                .map(|t| t.when.date())
+        };
+        self.multi_day = match (order.first().and_then(date), order.iter().rev().find_map(date)) {
+            (Some(a), Some(b)) => a != b,
+            _ => false,
+        };
+        self.order = order;
+        let pos = self
+            .selected
+            .and_then(|k| self.order.iter().position(|&i| self.entries[i].key == k));
+        match pos {
+            Some(p) => {
+                self.sel_pos = p;
+                self.clamp_view();
+            }
+            None if self.order.is_empty() => {
+                self.selected = None;
+                self.sel_pos = 0;
+                self.list_offset = 0;
+            }
+            None => self.select_pos(self.sel_pos.min(self.order.len() - 1)),
+        }
+    }
+}

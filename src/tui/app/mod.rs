@@ -1,0 +1,380 @@
+//! The viewer's whole state and the one place it changes: [`App::update`]. Keys, loader
+//! updates and resizes all arrive as [`Action`]s, so every behaviour is testable without a
+//! terminal. Side effects (clipboard, files, suspending) leave as [`Effect`]s for the loop.
+
+mod data;
+mod nav;
+mod prompt;
+mod search;
+
+use super::view::{layout, transcript};
+use crate::feed::Update;
+use crate::filter::Filter;
+use crate::model::{Session, Status};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// What a key can ask for; bound to keys in `keys::BINDINGS`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    Down,
+    Up,
+    PageDown,
+    PageUp,
+    Top,
+    Bottom,
+    SwitchPane,
+    FocusTranscript,
+    Decisive,
+    Search,
+    NextMatch,
+    PrevMatch,
+    Filter,
+    ToggleFailed,
+    Clear,
+    ToggleExplain,
+    Copy,
+    Save,
+    Help,
+    Quit,
+    ForceQuit,
+    Suspend,
+    Submit,
+    Cancel,
+    DeleteBack,
+    ClearInput,
+}
+
+/// Everything that can change the state.
+#[derive(Debug)]
+pub enum Action {
+    Run(Command),
+    /// A character typed into the open prompt.
+    Type(char),
+    /// Updates from the loader (or a live tail), applied as one batch.
+    Feed(Vec<Update>),
+    Resize(u16, u16),
+    /// The result of an [`Effect`], shown in the message line.
+    Notice(String),
+    /// A left click at (column, row): selects the list row, or focuses the pane.
+    Click(u16, u16),
+    /// The mouse wheel at (column, row): rows to move (negative: up).
+    Wheel(u16, u16, i8),
+}
+
+impl PartialEq for Action {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Action::Run(a), Action::Run(b)) => a == b,
+            (Action::Type(a), Action::Type(b)) => a == b,
+            (Action::Resize(a, b), Action::Resize(c, d)) => (a, b) == (c, d),
+            (Action::Notice(a), Action::Notice(b)) => a == b,
+            (Action::Click(a, b), Action::Click(c, d)) => (a, b) == (c, d),
+            (Action::Wheel(a, b, x), Action::Wheel(c, d, y)) => (a, b, x) == (c, d, y),
+            _ => false,
+        }
+    }
+}
+
+/// Work the event loop does on the state's behalf.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Write text to a new file (never overwrite, never an input).
+    Save {
+        path: PathBuf,
+        text: String,
+    },
+    Suspend,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    List,
+    Transcript,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PromptKind {
+    #[default]
+    Search,
+    Filter,
+    Save,
+}
+
+/// A one-line text prompt at the bottom of the screen.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub input: String,
+    /// Shown inline (e.g. an invalid filter); the prompt stays open.
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Normal,
+    Help,
+    Prompt(Prompt),
+}
+
+/// How the viewer was asked to look and behave.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// ASCII symbols instead of Unicode (non-UTF-8 terminals).
+    pub ascii: bool,
+    /// Colours; without them bold/reverse/underline carry the meaning.
+    pub color: bool,
+    /// Show credentials instead of masking them.
+    pub reveal: bool,
+    /// Files being read: `s` refuses to write to any of them.
+    pub inputs: Vec<PathBuf>,
+}
+
+/// What the status bar says about one source.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SourceInfo {
+    pub name: String,
+    pub format: Option<&'static str>,
+    pub unparsed: u64,
+    pub bytes_read: u64,
+    pub bytes_total: Option<u64>,
+}
+
+/// One session and its address in the feed.
+pub struct Entry {
+    pub key: (usize, usize),
+    pub session: Session,
+    /// Cached result of the filter and failed-only switch.
+    shown: bool,
+}
+
+/// The viewer state.
+pub struct App {
+    pub opts: Options,
+    entries: Vec<Entry>,
+    by_key: HashMap<(usize, usize), usize>,
+    /// Entries shown, in display order (start time, else source and position).
+    order: Vec<usize>,
+    selected: Option<(usize, usize)>,
+    sel_pos: usize,
+    pub list_offset: usize,
+    pub pane: Pane,
+    pub scroll: usize,
+    pub explain: bool,
+    pub failed_only: bool,
+    pub filter: Option<Filter>,
+    /// Lowercase search text.
+    pub search: Option<String>,
+    /// The event of the current search match in the selected session.
+    pub search_hit: Option<usize>,
+    pub mode: Mode,
+    pub help_scroll: usize,
+    pub sources: Vec<SourceInfo>,
+    pub problems: Vec<String>,
+    pub done: bool,
+    pub message: Option<String>,
+    pub size: (u16, u16),
+    pub quit: bool,
+    /// The shown sessions start on more than one day: the list shows dates too.
+    pub multi_day: bool,
+    counts: [usize; 4],
+    effects: Vec<Effect>,
+}
+
+fn status_slot(s: Status) -> usize {
+    match s {
+        Status::Success => 0,
+        Status::Failure => 1,
+        Status::Partial => 2,
+        Status::Open => 3,
+    }
+}
+
+impl App {
+    pub fn new(opts: Options, filter: Option<Filter>) -> App {
+        App {
+            opts,
+            entries: Vec::new(),
+            by_key: HashMap::new(),
+            order: Vec::new(),
+            selected: None,
+            sel_pos: 0,
+            list_offset: 0,
+            pane: Pane::List,
+            scroll: 0,
+            explain: true,
+            failed_only: false,
+            filter: filter.filter(|f| !f.is_empty()),
+            search: None,
+            search_hit: None,
+            mode: Mode::Normal,
+            help_scroll: 0,
+            sources: Vec::new(),
+            problems: Vec::new(),
+            done: false,
+            message: None,
+            size: (80, 24),
+            quit: false,
+            multi_day: false,
+            counts: [0; 4],
+            effects: Vec::new(),
+        }
+    }
+
+    /// The sessions shown, in order.
+    pub fn visible(&self) -> impl ExactSizeIterator<Item = &Session> + '_ {
+        self.order.iter().map(|&i| &self.entries[i].session)
+    }
+
+    /// The shown session at list position `pos`.
+    pub fn visible_at(&self, pos: usize) -> Option<&Session> {
+        self.order.get(pos).map(|&i| &self.entries[i].session)
+    }
+
+    pub fn visible_len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn total(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Sessions per status over everything loaded: OK, FAIL, PART, OPEN.
+    pub fn counts(&self) -> [usize; 4] {
+        self.counts
+    }
+
+    /// The selected session's list position, when something is selected.
+    pub fn selected_pos(&self) -> Option<usize> {
+        self.selected.map(|_| self.sel_pos)
+    }
+
+    pub fn selected_session(&self) -> Option<&Session> {
+        self.selected
+            .and_then(|k| self.by_key.get(&k))
+            .map(|&i| &self.entries[i].session)
+    }
+
+    /// Side effects requested since the last call, for the event loop to carry out.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    /// Applies one action. Returns true when something visible may have changed.
+    pub fn update(&mut self, action: Action) -> bool {
+        match action {
+            Action::Run(c) => self.run(c),
+            Action::Type(ch) => self.type_char(ch),
+            Action::Feed(updates) => self.feed(updates),
+            Action::Resize(w, h) => {
+                self.size = (w, h);
+                self.clamp_view();
+            }
+            Action::Notice(m) => self.message = Some(m),
+            Action::Click(x, y) => self.click(x, y),
+            Action::Wheel(x, y, delta) => {
+                if self.mode == Mode::Normal {
+                    if let Some(pane) = self.pane_at(x, y) {
+                        self.pane = pane;
+                        self.move_by(isize::from(delta));
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    fn run(&mut self, c: Command) {
+        if !matches!(c, Command::Suspend) {
+            self.message = None;
+        }
+        match c {
+            Command::ForceQuit => self.quit = true,
+            Command::Suspend => self.effects.push(Effect::Suspend),
+            Command::Submit | Command::Cancel | Command::DeleteBack | Command::ClearInput => {
+                self.prompt_command(c)
+            }
+            _ if self.mode == Mode::Help => self.help_command(c),
+            _ => self.normal_command(c),
+        }
+    }
+
+    fn help_command(&mut self, c: Command) {
+        match c {
+            Command::Help | Command::Quit => self.mode = Mode::Normal,
+            Command::Down => self.help_scroll += 1,
+            Command::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+            Command::PageDown => self.help_scroll += 10,
+            Command::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+            Command::Top => self.help_scroll = 0,
+            Command::Bottom => self.help_scroll = usize::MAX,
+            _ => {}
+        }
+        self.help_scroll = self.help_scroll.min(super::view::help::max_scroll(self.size));
+    }
+
+    fn normal_command(&mut self, c: Command) {
+        match c {
+            Command::Down => self.move_by(1),
+            Command::Up => self.move_by(-1),
+            Command::PageDown => self.move_by(self.page() as isize),
+            Command::PageUp => self.move_by(-(self.page() as isize)),
+            Command::Top => self.move_by(isize::MIN),
+            Command::Bottom => self.move_by(isize::MAX),
+            Command::SwitchPane => {
+                self.pane = match self.pane {
+                    Pane::List => Pane::Transcript,
+                    Pane::Transcript => Pane::List,
+                }
+            }
+            Command::FocusTranscript => self.pane = Pane::Transcript,
+            Command::Decisive => self.show_decisive(),
+            Command::Search => self.open_prompt(PromptKind::Search, self.search.clone().unwrap_or_default()),
+            Command::Filter => {
+                let text = self
+                    .filter
+                    .as_ref()
+                    .map(|f| f.text().to_owned())
+                    .unwrap_or_default();
+                self.open_prompt(PromptKind::Filter, text)
+            }
+            Command::Save => self.open_prompt(PromptKind::Save, String::new()),
+            Command::NextMatch => self.next_match(true),
+            Command::PrevMatch => self.next_match(false),
+            Command::ToggleFailed => {
+                self.failed_only = !self.failed_only;
+                self.refilter();
+            }
+            Command::Clear => {
+                self.failed_only = false;
+                self.filter = None;
+                self.search = None;
+                self.search_hit = None;
+                self.refilter();
+            }
+            Command::ToggleExplain => {
+                self.explain = !self.explain;
+                self.clamp_view();
+            }
+            Command::Copy => match self.selected_session() {
+                Some(s) => self
+                    .effects
+                    .push(Effect::Copy(super::export::transcript_text(s, false))),
+                None => self.message = Some("nothing to copy: no session selected".into()),
+            },
+            Command::Help => {
+                self.mode = Mode::Help;
+                self.help_scroll = 0;
+            }
+            Command::Quit => self.quit = true,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

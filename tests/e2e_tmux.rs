@@ -1,0 +1,220 @@
+//! The real binary in a real terminal (tmux at 80×24): keys reach the viewer, the screen
+//! shows what they did, and the shell is usable afterwards, also after a panic. Skips with a
+//! message when tmux is not installed (`.ci/run` installs it).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    /// The server's socket file, removed on drop so test runs leave nothing behind.
+    socket_path: Option<std::path::PathBuf>,
+}
+
+impl Tmux {
+    /// A detached 80×24 session running a plain `sh`, or `None` when tmux is missing.
+    fn start(name: &str) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("skipping {name}: tmux is not installed");
+            return None;
+        }
+        let mut t = Tmux {
+            socket: format!("smtpscope-{name}-{}", std::process::id()),
+            socket_path: None,
+        };
+        let ok = t
+            .cmd(&[
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "80",
+                "-y",
+                "24",
+                "-s",
+                "e2e",
+            ])
+            .arg("env PS1='$ ' LANG=C.UTF-8 sh")
+            .status()
+            .expect("running tmux")
+            .success();
+        assert!(ok, "tmux new-session failed");
+        let out = t
+            .cmd(&["display-message", "-p", "#{socket_path}"])
+            .output()
+            .unwrap();
+        let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        t.socket_path = (!path.is_empty()).then(|| path.into());
+        t.wait_for("the shell prompt", |s| s.contains('$'));
+        Some(t)
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        // -u: UTF-8 regardless of the locale the test runs under.
+        c.args(["-u", "-L", &self.socket]).args(args);
+        c
+    }
+
+    fn capture(&self) -> String {
+        let out = self
+            .cmd(&["capture-pane", "-p", "-t", "e2e"])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Types `text` literally.
+    fn type_text(&self, text: &str) {
+        assert!(self
+            .cmd(&["send-keys", "-t", "e2e", "-l", text])
+            .status()
+            .unwrap()
+            .success());
+    }
+
+    /// Sends named keys (`Enter`, `Escape`, `j`).
+    fn keys(&self, keys: &[&str]) {
+        assert!(self
+            .cmd(&["send-keys", "-t", "e2e"])
+            .args(keys)
+            .status()
+            .unwrap()
+            .success());
+    }
+
+    fn alternate_screen(&self) -> bool {
+        let out = self
+            .cmd(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
+    /// Polls the screen until `pred` holds (10 s at most), returning the screen.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let screen = self.capture();
+            if pred(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn start_viewer(&self, env: &str) {
+        let bin = env!("CARGO_BIN_EXE_smtpscope");
+        let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/4d-smtp.log");
+        self.type_text(&format!("{env} '{bin}' '{sample}'"));
+        self.keys(&["Enter"]);
+        self.wait_for("the viewer", |s| s.contains("Sessions 1/3"));
+    }
+
+    /// The shell reads a line in cooked mode again: what is typed echoes and Enter runs it.
+    fn assert_shell_usable(&self) {
+        self.wait_for("the shell prompt after the viewer", |s| {
+            s.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .is_some_and(|l| l.trim() == "$")
+        });
+        assert!(!self.alternate_screen(), "alternate screen left on");
+        self.type_text("echo DONE-$((1+1))");
+        self.keys(&["Enter"]);
+        let screen = self.wait_for("the shell to run a command", |s| s.contains("DONE-2"));
+        assert!(
+            screen.contains("echo DONE-$((1+1))"),
+            "typed text did not echo:\n{screen}"
+        );
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]).status();
+        if let Some(p) = &self.socket_path {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+#[test]
+fn keys_drive_the_viewer_and_quit_restores_the_shell() {
+    let Some(t) = Tmux::start("keys") else { return };
+    t.start_viewer("");
+    let screen = t.capture();
+    assert!(screen.contains("✘ FAIL") && screen.contains("◐ PART"), "{screen}");
+    assert!(screen.contains("Transcript"), "both panes at 80x24:\n{screen}");
+    assert!(t.alternate_screen());
+
+    t.keys(&["j"]);
+    t.wait_for("the second session", |s| {
+        s.contains("Sessions 2/3") && s.contains("PART  some recipients")
+    });
+
+    t.keys(&["/"]);
+    t.type_text("gmail");
+    t.keys(&["Enter"]);
+    t.wait_for("the search match", |s| {
+        s.contains("search: gmail") && s.contains("Sessions 1/3")
+    });
+
+    t.keys(&["f"]);
+    t.type_text("6xx");
+    t.wait_for("the inline filter error", |s| {
+        s.contains("start with 2, 3, 4 or 5")
+    });
+    t.keys(&["C-u"]);
+    t.type_text("535");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the filter", |s| {
+        s.contains("filter: 535") && s.contains("Sessions 1/1 of 3")
+    });
+    assert!(s.contains("smtp.gmail"), "{s}");
+
+    t.keys(&["?"]);
+    t.wait_for("the help overlay", |s| s.contains("Keys (? or Esc closes"));
+    t.keys(&["?"]);
+    t.wait_for("the help to close", |s| !s.contains("Keys (? or Esc closes"));
+
+    t.keys(&["q"]);
+    t.wait_for("the viewer to exit", |s| !s.contains("Sessions 1/1"));
+    t.assert_shell_usable();
+}
+
+#[test]
+fn a_panic_inside_the_viewer_restores_the_terminal() {
+    let Some(t) = Tmux::start("panic") else { return };
+    t.start_viewer("SMTPSCOPE_DEBUG_PANIC=1");
+    t.keys(&["j"]);
+    t.wait_for("the panic message", |s| s.contains("deliberate panic"));
+    t.assert_shell_usable();
+}
+
+#[test]
+fn ctrl_z_suspends_to_the_shell_and_fg_resumes() {
+    let Some(t) = Tmux::start("suspend") else { return };
+    t.start_viewer("");
+    t.keys(&["j"]);
+    t.wait_for("the second session", |s| s.contains("Sessions 2/3"));
+    t.keys(&["C-z"]);
+    t.wait_for("the shell after suspending", |s| {
+        s.to_lowercase().contains("stopped")
+    });
+    assert!(
+        !t.alternate_screen(),
+        "suspended viewer left the alternate screen on"
+    );
+    t.type_text("fg");
+    t.keys(&["Enter"]);
+    t.wait_for("the viewer to come back as it was", |s| {
+        s.contains("Sessions 2/3") && s.contains("Transcript")
+    });
+    t.keys(&["q"]);
+    t.assert_shell_usable();
+}
