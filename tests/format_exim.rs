@@ -318,3 +318,123 @@ fn each_sample_detected_as_its_own_format_also_under_docker() {
         assert_eq!(verdicts(&plain), verdicts(&wrapped), "{name}");
     }
 }
+
+#[test]
+fn syslog_mainlog_without_dates_uses_the_wrapper_time_and_pid() {
+    // syslog_timestamp = false: Exim's own date is left out, syslog's pid tells processes apart.
+    let (sessions, report) = load_text(concat!(
+        "Mar  4 09:30:00 mail exim[100]: SMTP connection from [198.51.100.9]:40001 (TCP/IP connection count = 1)\n",
+        "Mar  4 09:30:00 mail exim[100]: SMTP connection from [198.51.100.9]:40002 (TCP/IP connection count = 2)\n",
+        "Mar  4 09:30:01 mail exim[202]: H=(b.example) [198.51.100.9]:40002 Warning: slow\n",
+        "Mar  4 09:30:01 mail exim[201]: H=(a.example) [198.51.100.9]:40001 Warning: slow\n",
+        "Mar  4 09:30:02 mail exim[201]: 1tQxCC-0000Aj-4D <= a@example.org H=(a.example) [198.51.100.9] P=esmtp S=10\n",
+        "Mar  4 09:30:03 mail exim[203]: 1tQxCC-0000Aj-4D >> b@example.com R=cut T=remote_smtp H=mx.example.com [192.0.2.44]:25 C=\"250 2.0.0 queued\"\n",
+    ));
+    assert_eq!(report.format, Some("exim"));
+    assert_eq!(
+        ids(&sessions),
+        [
+            "[198.51.100.9]:40001",
+            "[198.51.100.9]:40002",
+            "1tQxCC-0000Aj-4D>1"
+        ]
+    );
+    assert_eq!(
+        verdicts(&sessions),
+        ["success - -", "open - -", "success 250 2.0.0"]
+    );
+    assert_eq!(
+        sessions[0].start.map(|t| t.to_string()).as_deref(),
+        Some("2026-03-04T09:30:00")
+    );
+}
+
+#[test]
+fn indented_debug_text_after_a_reply_is_not_part_of_it() {
+    let (sessions, report) = load_text(concat!(
+        "SMTP>> 220 mail.example.com ESMTP\n",
+        "SMTP<< EHLO pc.example.org\n",
+        "SMTP>> 250-mail.example.com Hello\n",
+        "       250 HELP\n",
+        "          result: true\n",
+        "SMTP<< QUIT\n",
+        "SMTP>> 221 bye\n",
+    ));
+    assert_eq!(directions(&sessions[0]), "SCSCS");
+    assert_eq!(sessions[0].events[2].text, "250-mail.example.com Hello\n250 HELP");
+    assert_eq!(report.unparsed_count, 1);
+}
+
+use proptest::prelude::*;
+
+/// Pieces of both Exim grammars, so random input reaches the parsers' inner rules.
+const FRAGMENTS: &[&str] = &[
+    "2026-03-04 09:12:01 ",
+    "2026-03-04 09:12:01.123456 +0100 ",
+    "[2301] ",
+    "1tQx7a-0000Ab-3K ",
+    "<= ",
+    "=> ",
+    "-> ",
+    "** ",
+    "== ",
+    "H=",
+    "(helo) ",
+    "[192.0.2.1]",
+    ":25",
+    " I=[",
+    "SMTP connection from ",
+    "(TCP/IP connection count = 1)",
+    " closed by QUIT",
+    " lost",
+    " rejected RCPT <a@b>: ",
+    " authenticator failed for ",
+    ": 535 Incorrect",
+    "SMTP error from remote mail server after RCPT TO:<a@b>: 550 5.1.1 x",
+    "C=\"250 ok\"",
+    "no host name found for IP address ",
+    "SMTP<< ",
+    "SMTP>> ",
+    "  SMTP<< ",
+    "  SMTP|> ",
+    "       ",
+    "12345 ",
+    "AUTH PLAIN AGE=",
+    "334 ",
+    "$auth2 = x",
+    "Connecting to h [192.0.2.9]:25",
+    "Process 1 is handling incoming connection from [192.0.2.1]:1",
+    "SMTP(closed)<<",
+    "日本",
+    "\t",
+];
+
+fn exim_soup() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(
+        prop_oneof![
+            prop::sample::select(FRAGMENTS).prop_map(|s| s.as_bytes().to_vec()),
+            prop::collection::vec(any::<u8>(), 0..8),
+            Just(b"\n".to_vec()),
+        ],
+        0..80,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Both Exim parsers survive any mix of their grammar: no panic, only the four statuses.
+    #[test]
+    fn exim_parsers_survive_their_own_grammar(data in exim_soup()) {
+        for name in ["exim", "exim-debug"] {
+            let opts = LoadOptions { format: smtpscope::formats::by_name(name), year: None };
+            if let Ok((sessions, _)) = load_reader("fuzz".into(), Cursor::new(data.clone()), &opts, 2026) {
+                for s in &sessions {
+                    prop_assert!(["success", "failure", "partial", "open"].contains(&s.status().as_str()));
+                    let _ = session_json(s, false);
+                }
+            }
+        }
+    }
+}

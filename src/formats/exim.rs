@@ -57,9 +57,10 @@ static CONFIRMATION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"\bC="([2-5][0-9]{2}[^"]*)""#).expect("valid regex"));
 
 /// Words that make a line Exim's own, for detection.
-const SIGNATURES: [&str; 9] = [
+const SIGNATURES: [&str; 10] = [
     "<= ",
     "=> ",
+    ">> ",
     "-> ",
     "** ",
     "== ",
@@ -81,10 +82,15 @@ impl Format for Exim {
     }
     /// A dated line whose text starts with a flag, a connection note or `H=`.
     fn detect(&self, line: &InputLine<'_>) -> bool {
-        let Some(c) = LINE.captures(line.text) else {
-            return false;
+        let text = match LINE.captures(line.text) {
+            Some(c) => c.get(5).map_or("", |m| m.as_str()),
+            // syslog_timestamp = false: no date, the wrapper names the program.
+            None if is_exim_program(line) => NO_DATE
+                .captures(line.text)
+                .and_then(|c| c.get(3))
+                .map_or("", |m| m.as_str()),
+            None => return false,
         };
-        let text = c.get(5).map_or("", |m| m.as_str());
         SIGNATURES.iter().any(|s| text.starts_with(s))
             || text.contains(" authenticator failed for ")
             || text.starts_with("SMTP protocol synchronization error")
@@ -106,7 +112,8 @@ struct Conn {
 struct Line<'a> {
     number: u64,
     time: Option<Timestamp>,
-    pid: Option<&'a str>,
+    /// `[pid]` of `+pid`, else the pid of a syslog wrapper (`exim[2301]:`).
+    pid: Option<String>,
     text: &'a str,
 }
 
@@ -148,7 +155,12 @@ impl LineParser for Parser {
         let l = Line {
             number: line.number,
             time,
-            pid,
+            pid: pid.map(str::to_owned).or_else(|| {
+                line.wrapper
+                    .pid
+                    .filter(|_| is_exim_program(line))
+                    .map(|p| p.to_string())
+            }),
             text: text.trim_end(),
         };
         self.last_key = match msgid {
@@ -195,7 +207,7 @@ impl Parser {
                 .open
                 .iter()
                 .rposition(|c| c.ip == ip && c.port.as_deref() == Some(port));
-            if let (Some(i), Some(pid)) = (found, l.pid) {
+            if let (Some(i), Some(pid)) = (found, l.pid.as_deref()) {
                 self.open[i].pid.get_or_insert_with(|| pid.to_owned());
             }
             if found.is_some() {
@@ -204,6 +216,7 @@ impl Parser {
         }
         if let Some(i) = l
             .pid
+            .as_deref()
             .and_then(|pid| self.open.iter().rposition(|c| c.pid.as_deref() == Some(pid)))
         {
             return Some(i);
@@ -211,7 +224,7 @@ impl Parser {
         let ip = ip?;
         self.open
             .iter()
-            .rposition(|c| c.ip == ip && (c.pid.is_none() || c.pid.as_deref() == l.pid))
+            .rposition(|c| c.ip == ip && (c.pid.is_none() || c.pid == l.pid))
     }
 
     fn connection_line(&mut self, l: &Line<'_>, out: &mut Out<'_>) -> Option<String> {
@@ -316,7 +329,7 @@ impl Parser {
         }
         let flag = text.get(..3).unwrap_or("");
         match flag {
-            "=> " | "** " | "== " => return Some(self.delivery(id, flag, l, out)),
+            "=> " | ">> " | "** " | "== " => return Some(self.delivery(id, flag, l, out)),
             "-> " => {
                 if let Some((key, _)) = self.deliveries.get(id) {
                     out.push(key, l.number, l.time, Item::Late(InfoKind::Delivered, note));
@@ -361,7 +374,7 @@ impl Parser {
         key
     }
 
-    /// `=>` / `**` / `==`: one delivery attempt, a session of its own decided by this line.
+    /// `=>` / `>>` (cutthrough) / `**` / `==`: one delivery attempt, a session of its own decided by this line.
     fn delivery(&mut self, id: &str, flag: &str, l: &Line<'_>, out: &mut Out<'_>) -> String {
         let n = self.deliveries.get(id).map_or(0, |d| d.1) + 1;
         let key = format!("{id}>{n}");
@@ -375,7 +388,7 @@ impl Parser {
         out.push(&key, l.number, l.time, Item::Begin);
         out.push(&key, l.number, l.time, Item::Peers { client: None, server });
         let kind = match flag {
-            "=> " => InfoKind::Delivered,
+            "=> " | ">> " => InfoKind::Delivered,
             "** " => InfoKind::Bounced,
             _ => InfoKind::Deferred,
         };
@@ -387,7 +400,10 @@ impl Parser {
                 l.time,
                 Item::ServerFor(step_after(&c[1]), c[2].to_owned()),
             );
-        } else if let Some(c) = CONFIRMATION.captures(text).filter(|_| flag == "=> ") {
+        } else if let Some(c) = CONFIRMATION
+            .captures(text)
+            .filter(|_| kind == InfoKind::Delivered)
+        {
             out.push(
                 &key,
                 l.number,

@@ -121,7 +121,7 @@ impl LineParser for Parser {
         };
         if let Some((marker, payload)) = split_marker(body) {
             self.protocol(&p, marker, payload, &mut out);
-        } else if self.reply_key.is_some() && p.indent >= 5 {
+        } else if self.reply_key.is_some() && p.indent >= 5 && parse_reply_line(body).is_some() {
             self.continuation(&p, &mut out);
         } else {
             self.reply_key = None;
@@ -206,15 +206,11 @@ impl Parser {
         }
     }
 
-    /// A 7- or 9-space indented line after a reply: the reply's next line.
+    /// A 7- or 9-space indented reply line after a reply: the reply's next line (Exim
+    /// writes the code on every line, so indented debug text is never taken for one).
     fn continuation(&mut self, p: &Parsed<'_>, out: &mut Out<'_>) {
         let Some(key) = self.reply_key.clone() else { return };
-        let item = if parse_reply_line(p.body).is_some() {
-            Item::Server(p.body.to_owned())
-        } else {
-            Item::ServerMore(p.body.to_owned())
-        };
-        out.push(&key, p.number, p.time, item);
+        out.push(&key, p.number, p.time, Item::Server(p.body.to_owned()));
     }
 
     /// Any other debug line: a session start, a masked credential echo, or unparsed noise.
