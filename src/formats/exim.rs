@@ -483,11 +483,12 @@ fn step_after(what: &str) -> Step {
     }
 }
 
-/// True for items that decide a session's status (they may form a session of their own).
+/// True for items that decide a session's status (they may form a session of their own;
+/// a mere close of a connection opened before the log began does not).
 fn decides(item: &Item) -> bool {
     match item {
         Item::Refused(..) | Item::ServerFor(..) => true,
-        Item::Info(kind, _) => !matches!(kind, InfoKind::Note),
+        Item::Info(kind, _) => !matches!(kind, InfoKind::Note | InfoKind::Closed),
         _ => false,
     }
 }
@@ -538,7 +539,10 @@ fn classify(text: &str) -> (Vec<Item>, bool) {
             true,
         );
     }
-    if text.starts_with("SMTP protocol synchronization error") || text.starts_with("SMTP call from ") {
+    if text.starts_with("SMTP protocol synchronization error")
+        || text.starts_with("SMTP call from ")
+        || (text.starts_with("Connection from ") && text.contains(" refused"))
+    {
         return (note(InfoKind::Rejected), true);
     }
     if text.starts_with("TLS error on connection from ") {
@@ -588,6 +592,8 @@ mod tests {
             "2026-03-04 10:00:01 [4111] H=(pc) [192.0.2.7] F=<a@example.org> rejected RCPT <b@example.net>: relay not permitted",
         ]);
         assert_eq!(r[0].key, "[192.0.2.7]:40001");
+        let r2 = parse(&["2026-03-04 10:00:00 10HmaX-000000005vi-0000 <= a@example.org U=bob P=local S=5"]);
+        assert_eq!(r2[0].key, "10HmaX-000000005vi-0000");
         assert_eq!(r[0].time.unwrap().to_string(), "2026-03-04T10:00:00.123+01:00");
         let refused = r.iter().find(|x| matches!(x.item, Item::Refused(..))).unwrap();
         assert_eq!(refused.key, "[192.0.2.7]:40001");
@@ -624,6 +630,13 @@ mod tests {
 
     #[test]
     fn unknown_notes_are_unparsed_and_refusals_stand_alone() {
+        let closed = parse(&[
+            "2026-03-04 10:00:00 SMTP connection from [192.0.2.1]:5 closed by QUIT",
+            "2026-03-04 10:00:00 Connection from [192.0.2.2] refused: too many connections from that IP address",
+        ]);
+        assert!(matches!(closed[0].item, Item::Unparsed(_)));
+        assert_eq!(closed[1].item, Item::Begin);
+        assert_eq!(closed[1].key, "[192.0.2.2]");
         let r = parse(&[
             "2026-03-04 10:00:00 Warning: something odd",
             "2026-03-04 10:00:01 H=(x) [203.0.113.5]:5000 F=<a@b> rejected RCPT <c@d>: relay not permitted",
