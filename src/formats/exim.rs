@@ -100,6 +100,9 @@ impl Format for Exim {
     }
 }
 
+/// Most connections kept open for matching; older ones whose close is missing are forgotten.
+const MAX_OPEN: usize = 4096;
+
 /// An inbound connection seen opening and not yet closed.
 struct Conn {
     key: String,
@@ -304,6 +307,10 @@ impl Parser {
             l.time,
             Item::Info(InfoKind::Connected, l.text.to_owned()),
         );
+        if self.open.len() >= MAX_OPEN {
+            // Connections whose close was never logged stop being candidates.
+            self.open.remove(0);
+        }
         self.open.push(Conn {
             key: key.clone(),
             ip: h[2].to_owned(),
@@ -343,6 +350,11 @@ impl Parser {
                 Some((key, _)) => out.push(key, l.number, l.time, Item::Late(InfoKind::Note, note)),
                 None => out.push("", l.number, l.time, Item::Unparsed(text.to_owned())),
             }
+        }
+        if text.starts_with("Completed") {
+            // The message left the queue: nothing more will be logged under its id.
+            self.received.remove(id);
+            self.deliveries.remove(id);
         }
         inbound
     }
