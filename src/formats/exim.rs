@@ -202,8 +202,8 @@ impl Parser {
         }
     }
 
-    /// The open connection a line is about: by `[ip]:port`, else by pid, else the newest from
-    /// the IP. A pid is learned only from a line that also names the port.
+    /// The open connection a line is about: by `[ip]:port` when the line names a port, else by
+    /// pid, else the newest from the IP. A pid is learned only from a line naming the port.
     fn find_conn(&mut self, l: &Line<'_>, ip: Option<&str>, port: Option<&str>) -> Option<usize> {
         if let (Some(ip), Some(port)) = (ip, port) {
             let found = self
@@ -213,9 +213,8 @@ impl Parser {
             if let (Some(i), Some(pid)) = (found, l.pid.as_deref()) {
                 self.open[i].pid.get_or_insert_with(|| pid.to_owned());
             }
-            if found.is_some() {
-                return found;
-            }
+            // A port that matches no open connection names one whose opening is not in the log.
+            return found;
         }
         if let Some(i) = l
             .pid
@@ -647,6 +646,11 @@ mod tests {
             "2026-03-04 10:00:00 Connection from [192.0.2.2] refused: too many connections from that IP address",
         ]);
         assert!(matches!(closed[0].item, Item::Unparsed(_)));
+        let other_port = parse(&[
+            "2026-03-04 10:00:00 SMTP connection from [192.0.2.1]:5 (TCP/IP connection count = 1)",
+            "2026-03-04 10:00:01 H=[192.0.2.1]:6 F=<a@b> rejected RCPT <c@d>: relay not permitted",
+        ]);
+        assert!(other_port[3..].iter().all(|r| r.key == "[192.0.2.1]:6"));
         assert_eq!(closed[1].item, Item::Begin);
         assert_eq!(closed[1].key, "[192.0.2.2]");
         let r = parse(&[
