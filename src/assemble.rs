@@ -125,6 +125,16 @@ impl Assembler {
                 ev.step = Some(step);
                 s.events.push(ev);
             }
+            Item::Refused(step, code, text) => {
+                let mut ev = Event::new(rec.line, rec.time, Direction::Server, EventKind::Reply, text);
+                ev.code = Some(ReplyCode {
+                    basic: code,
+                    enhanced: None,
+                });
+                ev.step = Some(step);
+                s.events.push(ev);
+            }
+            Item::Secret(kind, text) => secret_note(s, rec.line, rec.time, kind, text),
             Item::Late(kind, text) => {
                 let mut ev = Event::new(rec.line, rec.time, Direction::Info, EventKind::Info(kind), text);
                 ev.code = find_reply_code(&ev.text);
@@ -358,6 +368,25 @@ fn server_more(s: &mut Session, t: &mut Track, line: u64, time: Option<Timestamp
         .push(Event::new(line, time, Direction::Server, EventKind::Reply, text));
 }
 
+/// A note that is all credential, masked whole; consecutive ones become one event, so a
+/// run of echoed credential lines shows as one mask.
+fn secret_note(s: &mut Session, line: u64, time: Option<Timestamp>, kind: InfoKind, text: String) {
+    if let Some(ev) = s.events.last_mut().filter(|e| {
+        e.kind == EventKind::Info(kind) && e.secrets.len() == 1 && e.secrets[0] == (0..e.text.len())
+    }) {
+        ev.text.push('\n');
+        ev.text.push_str(&text);
+        ev.secrets[0] = 0..ev.text.len();
+        ev.last_line = line;
+        return;
+    }
+    let mut ev = Event::new(line, time, Direction::Info, EventKind::Info(kind), text);
+    if !is_already_masked(&ev.text) {
+        ev.secrets.push(0..ev.text.len());
+    }
+    s.events.push(ev);
+}
+
 /// Consecutive message-data lines become one event.
 fn append_or_push(
     s: &mut Session,
@@ -429,5 +458,59 @@ mod tests {
         assert_eq!(c.to_string(), "451");
         assert!(find_reply_code("size=1234 nrcpt=1 (queue active)").is_none());
         assert!(find_reply_code("port 587 at 10:22:33").is_none());
+    }
+}
+
+#[cfg(test)]
+mod item_tests {
+    use super::*;
+    use crate::model::Status;
+
+    fn rec(line: u64, item: Item) -> Record {
+        Record {
+            key: "k".into(),
+            line,
+            time: None,
+            item,
+        }
+    }
+
+    #[test]
+    fn refused_counts_as_a_reply_to_its_command() {
+        let mut a = Assembler::new("t".into(), "test");
+        a.push(rec(
+            1,
+            Item::Refused(Step::Rcpt, 550, "rejected RCPT <a@b>: relay not permitted".into()),
+        ));
+        a.push(rec(2, Item::Info(InfoKind::Delivered, "<= c@d".into())));
+        a.push(rec(3, Item::End));
+        let r = a.finish();
+        let s = &r.sessions[0];
+        assert_eq!(s.events[0].dir, Direction::Server);
+        assert_eq!(s.events[0].code.map(|c| c.basic), Some(550));
+        assert_eq!(s.events[0].text, "rejected RCPT <a@b>: relay not permitted");
+        assert_eq!(s.status(), Status::Partial);
+    }
+
+    #[test]
+    fn secret_notes_are_masked() {
+        let mut a = Assembler::new("t".into(), "test");
+        a.push(rec(
+            1,
+            Item::Secret(InfoKind::Note, "auth input decode: 'bob pw'".into()),
+        ));
+        a.push(rec(2, Item::Secret(InfoKind::Note, "$auth3 = pw".into())));
+        a.push(rec(3, Item::Info(InfoKind::Note, "between".into())));
+        a.push(rec(4, Item::Secret(InfoKind::Note, "****".into())));
+        let r = a.finish();
+        let s = &r.sessions[0];
+        assert_eq!(s.events.len(), 3);
+        assert_eq!(s.events[0].display_text(false), crate::model::SECRET_MASK);
+        assert_eq!(
+            s.events[0].display_text(true),
+            "auth input decode: 'bob pw'\n$auth3 = pw"
+        );
+        assert_eq!((s.events[0].line, s.events[0].last_line), (1, 2));
+        assert!(s.events[2].secrets.is_empty());
     }
 }

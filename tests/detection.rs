@@ -18,6 +18,9 @@ const EXPECTED: &[(&str, &str)] = &[
     ("wp-mail-smtp", "phpmailer"),
     ("post-smtp", "phpmailer"),
     ("python-smtplib", "smtplib"),
+    ("exim-mainlog", "exim"),
+    ("exim-rejectlog", "exim"),
+    ("exim-debug", "exim-debug"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

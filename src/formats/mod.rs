@@ -5,6 +5,8 @@
 use crate::model::{InfoKind, Timestamp};
 use crate::wrapper::Wrapper;
 
+pub mod exim;
+pub mod exim_debug;
 pub mod fourd;
 pub mod outlook_express;
 pub mod phpmailer;
@@ -48,8 +50,15 @@ pub enum Item {
     /// A server reply whose command the log names but does not show (summary logs:
     /// `NOQUEUE: reject: RCPT from …: 554 5.7.1 …`). Text starts with the reply code.
     ServerFor(crate::model::Step, String),
+    /// A refusal a server log reports without quoting its reply (Exim `rejected RCPT <x>:
+    /// reason`): the format knows which command was refused and the code the server sends for
+    /// that wording, the text stays as logged. Counts for status like a reply with that code.
+    Refused(crate::model::Step, u16, String),
     /// A note from the program that wrote the log.
     Info(InfoKind, String),
+    /// A note that quotes credentials (Exim's debug echo of decoded AUTH data): the whole
+    /// text is a secret, masked unless the user asks to reveal.
+    Secret(InfoKind, String),
     /// A note that may arrive after the connection ended (a delivery result logged later:
     /// Postfix `status=sent`, Exim `=>`). Attaches to the last session under this key, ended
     /// or not; the format must therefore use keys that are unique per connection.
@@ -118,6 +127,8 @@ pub fn all() -> &'static [&'static dyn Format] {
         &postfix::Postfix,
         &phpmailer::PhpMailer,
         &smtplib::Smtplib,
+        &exim::Exim,
+        &exim_debug::EximDebug,
     ]
 }
 
