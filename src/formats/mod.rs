@@ -5,7 +5,9 @@
 use crate::model::{InfoKind, Timestamp};
 use crate::wrapper::Wrapper;
 
+pub mod exchange;
 pub mod fourd;
+pub mod iis_smtp;
 pub mod outlook_express;
 pub mod smartermail_delivery;
 pub mod smartermail_smtp;
@@ -112,6 +114,9 @@ pub fn all() -> &'static [&'static dyn Format] {
         &smartermail_smtp::SmarterMailSmtp,
         &smartermail_delivery::SmarterMailDelivery,
         &outlook_express::OutlookExpress,
+        &exchange::ExchangeReceive,
+        &exchange::ExchangeSend,
+        &iis_smtp::IisSmtp,
     ]
 }
 
