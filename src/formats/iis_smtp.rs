@@ -9,7 +9,8 @@
 //! under that group ended (inbound `QUIT`, or the reply to an outbound `QUIT`), when the group
 //! was idle for more than [`IDLE_GAP_SECS`], or when a new greeting shows a new connection
 //! (inbound `HELO`/`EHLO` after an accepted one that no `STARTTLS` explains; an outbound `220`
-//! that does not answer `STARTTLS`). Connections from one address at the same time merge.
+//! that does not answer `STARTTLS`); the session it replaces is then ended. Connections from
+//! one address at the same time merge into one session.
 
 use super::{Format, InputLine, Item, LineParser, Out, Record};
 use crate::model::{parse_iso_local, InfoKind, Step, Timestamp};
@@ -141,6 +142,7 @@ fn decode(value: &str) -> String {
 struct Conv {
     key: String,
     last: Option<Timestamp>,
+    last_line: u64,
     hello_accepted: bool,
     last_command: Option<Step>,
     ended: bool,
@@ -234,6 +236,10 @@ impl Parser {
             Some(c) => c.ended || idle(c) || (new_greeting && c.last_command != Some(Step::StartTls)),
         };
         if fresh {
+            if let Some(old) = self.groups.get(&group).filter(|c| !c.ended) {
+                // A new connection under this group means the previous one is gone.
+                out.push(&old.key, old.last_line, None, Item::End);
+            }
             self.sessions += 1;
             let key = format!("#{}", self.sessions);
             out.push(&key, row.number, row.time, Item::Begin);
@@ -243,15 +249,21 @@ impl Parser {
                 Conv {
                     key,
                     last: None,
+                    last_line: row.number,
                     hello_accepted: false,
                     last_command: None,
                     ended: false,
                 },
             );
         }
-        let conv = self.groups.get_mut(&group).expect("inserted above");
-        conv.last = row.time.or(conv.last);
-        conv.key.clone()
+        match self.groups.get_mut(&group) {
+            Some(conv) => {
+                conv.last = row.time.or(conv.last);
+                conv.last_line = row.number;
+                conv.key.clone()
+            }
+            None => String::new(),
+        }
     }
 
     fn group_of(&mut self, row: &RowView, outbound: bool) -> Option<&mut Conv> {
