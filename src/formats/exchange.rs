@@ -68,6 +68,11 @@ fn detect_as(text: &str, role: Role) -> bool {
     if let Some(kind) = header_value(text, "#Log-type:") {
         return log_type_role(kind) == Some(role);
     }
+    // Cheap test first: detection runs on the first lines of every file.
+    let b = text.as_bytes();
+    if b.len() < 30 || b[4] != b'-' || b[10] != b'T' || !b[..30].windows(2).any(|w| w == b"Z,") {
+        return false;
+    }
     let fields = split_csv(text);
     let c = Columns::default();
     let shaped = fields.len() >= 8
@@ -438,6 +443,17 @@ mod tests {
         assert_eq!(split_csv(r#"a,"unterminated, rest"#), ["a", "unterminated, rest"]);
         assert_eq!(split_csv(r#"a,"q","#), ["a", "q", ""]);
         assert_eq!(split_csv("solo"), ["solo"]);
+    }
+
+    #[test]
+    fn localized_connector_names_are_detected() {
+        let row = "2026-03-04T09:20:01.191Z,组织内 SMTP 发送连接器,08DE5A1B2C3D5F01,4,192.0.2.10:28301,198.51.100.80:25,>,EHLO mail.example.net,";
+        assert!(detect_as(row, Role::Send));
+        assert!(!detect_as(row, Role::Receive));
+        assert!(!detect_as(
+            "2026-03-04T09:20:01.191Z,组织内组织内组织内组织内",
+            Role::Send
+        ));
     }
 
     #[test]
