@@ -368,8 +368,11 @@ this line is not a protocol log row
     assert_eq!(ids(&sessions), ["0000000000000000", "0000000000000000#2"]);
     assert_eq!(verdicts(&sessions), ["open - -", "failure 554 5.7.1"]);
     assert_eq!(sessions[1].client.as_deref(), Some("198.51.100.8:4001"));
-    // The prose line and the `<` row without data.
+    // The prose line and the `<` row without data, kept whole.
     assert_eq!(report.unparsed_count, 2);
+    assert!(report.unparsed[1]
+        .1
+        .ends_with(",4,192.0.2.10:25,198.51.100.7:4000,<,,"));
 }
 
 #[test]

@@ -176,6 +176,34 @@ fn sessions_split_on_quit_idle_gap_and_new_greeting() {
     assert_eq!(sessions[3].client.as_deref(), Some("198.51.100.2"));
 }
 
+/// One outbound row: `kind` is `Command` or `Response`.
+fn out_row(time: &str, kind: &str, method: &str, query: &str) -> String {
+    format!("2026-03-05 {time} 198.51.100.9 OutboundConnection{kind} SMTPSVC1 RELAY01 - 25 {method} - {query} 0 0 4 0 0 SMTP - - - -\n")
+}
+
+#[test]
+fn outbound_starttls_stays_in_its_session_and_a_new_greeting_starts_one() {
+    let mut text = HEADER.to_owned();
+    text += &out_row("11:00:00", "Response", "-", "220+mx.example.com+ESMTP");
+    text += &out_row("11:00:00", "Command", "EHLO", "relay01.example.org");
+    text += &out_row("11:00:00", "Response", "-", "250+STARTTLS");
+    text += &out_row("11:00:00", "Command", "STARTTLS", "-");
+    text += &out_row("11:00:01", "Response", "-", "220+2.0.0+Ready+to+start+TLS");
+    text += &out_row("11:00:01", "Command", "EHLO", "relay01.example.org");
+    text += &out_row("11:00:01", "Response", "-", "250+mx.example.com");
+    text += &out_row("11:00:01", "Command", "MAIL", "FROM:<a@example.org>");
+    text += &out_row("11:00:01", "Response", "-", "421+4.7.0+Try+again+later");
+    // No QUIT logged; the next greeting is a new connection.
+    text += &out_row("11:05:00", "Response", "-", "220+mx.example.com+ESMTP");
+    let (sessions, report) = load_text(&text);
+    assert_eq!(report.unparsed_count, 0);
+    assert_eq!(ids(&sessions), ["#1", "#2"]);
+    assert_eq!(directions(&sessions[0]), "SCSCSCSCS");
+    assert_eq!(sessions[0].events[4].step, Some(Step::StartTls));
+    assert_eq!(verdicts(&sessions), ["failure 421 4.7.0", "open - -"]);
+    assert_eq!(sessions[1].events[0].step, Some(Step::Greeting));
+}
+
 #[test]
 fn fields_header_decides_the_column_order() {
     let text = "\

@@ -256,6 +256,7 @@ impl LineParser for Parser {
         }
         let key = session.to_owned();
         let row = Row {
+            raw: text,
             key: &key,
             number: line.number,
             time: Some(time),
@@ -271,6 +272,8 @@ impl LineParser for Parser {
 
 /// The parts of a row every event needs.
 struct Row<'r> {
+    /// The whole line, for rows kept as unparsed.
+    raw: &'r str,
     key: &'r str,
     number: u64,
     time: Option<Timestamp>,
@@ -351,7 +354,7 @@ impl Parser {
                 self.open.remove(key);
             }
             ">" | "<" if data.is_empty() => {
-                out.push("", n, None, Item::Unparsed(format!("{event},{}", row.context)));
+                out.push("", n, None, Item::Unparsed(row.raw.to_owned()));
             }
             ">" | "<" => {
                 let from_client = (event == "<") == (self.role == Role::Receive);
@@ -365,7 +368,7 @@ impl Parser {
             _ => {
                 let text = info_text(data, row.context.trim());
                 if text.is_empty() {
-                    out.push("", n, None, Item::Unparsed(format!("{event},,")));
+                    out.push("", n, None, Item::Unparsed(row.raw.to_owned()));
                 } else {
                     out.push(key, n, t, Item::Info(info_kind(data, row.context), text));
                 }
