@@ -5,6 +5,7 @@
 //! Exchange's reply; in a Send log Exchange is the client, so `>` is the command and `<` the
 //! remote reply. `+`/`-` are connect/disconnect, `*` (or nothing) Exchange's own notes.
 
+use super::csv::split_csv;
 use super::{Format, InputLine, Item, LineParser, Out, Record};
 use crate::model::{parse_iso_local, parse_reply_line, InfoKind, Step, Timestamp};
 use std::collections::HashMap;
@@ -115,39 +116,6 @@ fn log_type_role(kind: &str) -> Option<Role> {
 fn header_value<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     let head = text.get(..name.len())?;
     head.eq_ignore_ascii_case(name).then(|| text[name.len()..].trim())
-}
-
-/// Splits one CSV row (RFC 4180: `"…"` quotes a field, `""` inside is one quote). An
-/// unterminated quote takes the rest of the line.
-pub(crate) fn split_csv(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    let mut field_start = true;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c != '"' {
-                current.push(c);
-            } else if chars.peek() == Some(&'"') {
-                chars.next();
-                current.push('"');
-            } else {
-                quoted = false;
-            }
-        } else if c == ',' {
-            fields.push(std::mem::take(&mut current));
-            field_start = true;
-            continue;
-        } else if c == '"' && field_start {
-            quoted = true;
-        } else {
-            current.push(c);
-        }
-        field_start = false;
-    }
-    fields.push(current);
-    fields
 }
 
 fn field(fields: &[String], index: Option<usize>) -> Option<&str> {
@@ -431,22 +399,6 @@ fn info_kind(data: &str, context: &str) -> InfoKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_quoting_and_empty_fields() {
-        assert_eq!(split_csv("a,,b,"), ["a", "", "b", ""]);
-        assert_eq!(
-            split_csv(r#"t,>,"220 mx ready at Tue, 3 Mar 2026",x"#),
-            ["t", ">", "220 mx ready at Tue, 3 Mar 2026", "x"]
-        );
-        assert_eq!(
-            split_csv(r#"a,"say ""hi"", ok",b"#),
-            ["a", r#"say "hi", ok"#, "b"]
-        );
-        assert_eq!(split_csv(r#"a,"unterminated, rest"#), ["a", "unterminated, rest"]);
-        assert_eq!(split_csv(r#"a,"q","#), ["a", "q", ""]);
-        assert_eq!(split_csv("solo"), ["solo"]);
-    }
 
     #[test]
     fn localized_connector_names_are_detected() {

@@ -5,6 +5,7 @@
 use crate::model::{InfoKind, Timestamp};
 use crate::wrapper::Wrapper;
 
+pub mod csv;
 pub mod exchange;
 pub mod fourd;
 pub mod iis_smtp;
