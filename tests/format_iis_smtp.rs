@@ -281,7 +281,7 @@ fn detected_behind_docker_and_syslog_prefixes() {
 }
 
 #[test]
-fn auth_argument_is_masked() {
+fn auth_argument_is_masked_and_bdat_last_decides() {
     let secret = "AGFubkBleGFtcGxlLm5ldABXaW50ZXItR2FyZGVuLTQy";
     let mut text = HEADER.to_owned();
     text += &row("09:00:00", "203.0.113.4", "EHLO", "+pc.example.org", 250);
@@ -293,8 +293,14 @@ fn auth_argument_is_masked() {
         235,
     );
     text += &row("09:00:02", "203.0.113.4", "QUIT", "pc.example.org", 240);
+    text += &row("09:00:03", "203.0.113.4", "EHLO", "+pc.example.org", 250);
+    text += &row("09:00:03", "203.0.113.4", "MAIL", "+FROM:<ann@example.net>", 250);
+    text += &row("09:00:03", "203.0.113.4", "RCPT", "+TO:<bob@example.com>", 250);
+    text += &row("09:00:04", "203.0.113.4", "BDAT", "+2210+LAST", 250);
     let (sessions, _) = load_text(&text);
-    assert_eq!(verdicts(&sessions), ["success 235 -"]);
+    assert_eq!(verdicts(&sessions), ["success 235 -", "success 250 -"]);
+    // The last chunk's reply judges the message.
+    assert_eq!(sessions[1].decisive().and_then(|e| e.step), Some(Step::BdatLast));
     assert!(session_json(&sessions[0], true).contains(secret));
     assert!(!session_json(&sessions[0], false).contains(secret));
 }

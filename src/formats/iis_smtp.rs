@@ -278,12 +278,14 @@ impl Parser {
     }
 
     fn inbound(&mut self, row: &RowView, out: &mut Out<'_>) {
-        let step = Step::of_command(&row.method);
+        // From the whole command: `BDAT n LAST` is a different step from `BDAT n`.
+        let command = inbound_command(row, Step::of_command(&row.method));
+        let step = Step::of_command(&command);
         let greeting = matches!(step, Step::Helo | Step::Ehlo)
             && self.group_of(row, false).is_some_and(|c| c.hello_accepted);
         let key = self.session(row, false, greeting, out);
         let (n, t) = (row.number, row.time);
-        out.push(&key, n, t, Item::Client(inbound_command(row, step)));
+        out.push(&key, n, t, Item::Client(command));
         let positive = row.status.is_some_and(|s| (200..400).contains(&s));
         if let Some(conv) = self.group_of(row, false) {
             conv.last_command = Some(step);
