@@ -21,6 +21,9 @@ const EXPECTED: &[(&str, &str)] = &[
     ("exim-mainlog", "exim"),
     ("exim-rejectlog", "exim"),
     ("exim-debug", "exim-debug"),
+    ("exchange-smtpreceive", "exchange-receive"),
+    ("exchange-smtpsend", "exchange-send"),
+    ("iis-smtp", "iis-smtp"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

@@ -5,9 +5,12 @@
 use crate::model::{InfoKind, Timestamp};
 use crate::wrapper::Wrapper;
 
+pub mod csv;
+pub mod exchange;
 pub mod exim;
 pub mod exim_debug;
 pub mod fourd;
+pub mod iis_smtp;
 pub mod outlook_express;
 pub mod phpmailer;
 pub mod postfix;
@@ -129,6 +132,9 @@ pub fn all() -> &'static [&'static dyn Format] {
         &smtplib::Smtplib,
         &exim::Exim,
         &exim_debug::EximDebug,
+        &exchange::ExchangeReceive,
+        &exchange::ExchangeSend,
+        &iis_smtp::IisSmtp,
     ]
 }
 
