@@ -13,6 +13,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("smartermail-smtp", "smartermail-smtp"),
     ("smartermail-delivery", "smartermail-delivery"),
     ("outlook-express", "outlook-express"),
+    ("swaks", "swaks"),
+    ("mailkit", "mailkit"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

@@ -6,9 +6,12 @@ use crate::model::{InfoKind, Timestamp};
 use crate::wrapper::Wrapper;
 
 pub mod fourd;
+pub mod mailkit;
 pub mod outlook_express;
 pub mod smartermail_delivery;
 pub mod smartermail_smtp;
+pub mod swaks;
+pub mod transcript;
 
 /// One input line after wrapper stripping.
 #[derive(Clone, Debug)]
@@ -112,6 +115,8 @@ pub fn all() -> &'static [&'static dyn Format] {
         &smartermail_smtp::SmarterMailSmtp,
         &smartermail_delivery::SmarterMailDelivery,
         &outlook_express::OutlookExpress,
+        &swaks::Swaks,
+        &mailkit::MailKit,
     ]
 }
 

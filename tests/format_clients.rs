@@ -1,0 +1,160 @@
+//! Golden tests for the client debug transcripts: swaks, MailKit, Nodemailer, JavaMail, curl,
+//! msmtp, Ruby and Perl Net::SMTP, and pasted telnet/openssl sessions.
+mod common;
+use common::*;
+use smtpscope::model::{EventKind, InfoKind, Session, Step};
+use smtpscope::output::json::session_json;
+
+/// Loads a sample, checks its format and that every line was understood.
+fn load_clean(name: &str, format: &str) -> Vec<Session> {
+    let (sessions, report) = load(name);
+    assert_eq!(report.format, Some(format), "{name}");
+    assert_eq!(report.unparsed_count, 0, "{name}: {:?}", report.unparsed);
+    sessions
+}
+
+fn verdicts(sessions: &[Session]) -> Vec<String> {
+    sessions.iter().map(verdict).collect()
+}
+
+/// No credential in `secrets` appears in the masked JSON of any session; the first one does
+/// when secrets are revealed (so the test looks at the right text).
+fn assert_masked(sessions: &[Session], secrets: &[&str]) {
+    for s in sessions {
+        let masked = session_json(s, false);
+        for secret in secrets {
+            assert!(!masked.contains(secret), "{secret} leaked in {masked}");
+        }
+    }
+    let revealed: String = sessions.iter().map(|s| session_json(s, true)).collect();
+    assert!(revealed.contains(secrets[0]), "{} not in the log?", secrets[0]);
+}
+
+fn count(s: &Session, kind: EventKind) -> usize {
+    s.events.iter().filter(|e| e.kind == kind).count()
+}
+
+// ---- swaks ----
+
+#[test]
+fn swaks_sessions_and_verdicts() {
+    let sessions = load_clean("swaks.log", "swaks");
+    assert_eq!(
+        verdicts(&sessions),
+        [
+            "success 250 2.0.0",
+            "failure 535 5.7.8",
+            "partial 550 5.1.1",
+            "failure - -"
+        ]
+    );
+    assert_eq!(sessions[0].server.as_deref(), Some("mail.example.net:587"));
+    assert!(sessions.iter().all(|s| s.closed));
+    assert_eq!(sessions[1].verdict.outcome.as_str(), "auth-failed");
+    assert_eq!(sessions[3].verdict.outcome.as_str(), "connection-failed");
+    // AUTH PLAIN refused, the tool's note, QUIT; the rejected recipient; the refused connect.
+    assert_eq!(directions(&sessions[1]), "IISCSCSICSCSICSI");
+    assert_eq!(directions(&sessions[2]), "IISCSCSCSCSCSCSCSI");
+    assert_eq!(directions(&sessions[3]), "III");
+}
+
+#[test]
+fn swaks_tls_multi_line_replies_and_data() {
+    let sessions = load_clean("swaks.log", "swaks");
+    let s = &sessions[0];
+    // Trying, Connected, greeting, EHLO + 7-line reply, STARTTLS + 220, three TLS notes,
+    // EHLO again, AUTH LOGIN with two challenges, the mail, QUIT, close note.
+    assert_eq!(directions(s), "IISCSCSIIICSCSCSCSCSCSCSCSCSI");
+    let ehlo = &s.events[4];
+    assert_eq!((ehlo.step, ehlo.text.lines().count()), (Some(Step::Ehlo), 7));
+    assert!(s
+        .events
+        .iter()
+        .any(|e| e.kind == EventKind::Info(InfoKind::TlsStarted)));
+    let data = s
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::MessageData)
+        .unwrap();
+    assert!(data.text.starts_with("Date: ") && data.text.ends_with("\n."));
+    assert_eq!(count(s, EventKind::AuthData), 2);
+}
+
+#[test]
+fn swaks_credentials_are_masked() {
+    let sessions = load_clean("swaks.log", "swaks");
+    assert_masked(
+        &sessions,
+        &[
+            "VGFuZ2VyaW5lLTE5",
+            "ZGVwbG95QGV4YW1wbGUub3Jn",
+            "AGRlcGxveUBleGFtcGxlLm9yZwB3cm9uZy1ndWVzcw==",
+        ],
+    );
+}
+
+// ---- MailKit ----
+
+#[test]
+fn mailkit_connections_verdicts_and_stamps() {
+    let (sessions, report) = load("mailkit-protocol.log");
+    assert_eq!(report.format, Some("mailkit"));
+    // The IMAP connection is not SMTP: its five lines are left unparsed, not made a session.
+    assert_eq!(report.unparsed_count, 5, "{:?}", report.unparsed);
+    assert!(report.unparsed[0].1.contains("imaps://"));
+    assert_eq!(
+        verdicts(&sessions),
+        ["success 250 -", "failure 535 5.7.8", "failure 554 5.7.1"]
+    );
+    let servers: Vec<_> = sessions.iter().map(|s| s.server.as_deref().unwrap()).collect();
+    assert_eq!(
+        servers,
+        [
+            "smtp.example.net:587",
+            "smtp.example.com:465",
+            "relay.example.org:25"
+        ]
+    );
+    let start = sessions[0].start.unwrap();
+    assert_eq!(start.offset, Some(0));
+    assert_eq!(start.when.to_string(), "2026-12-01 08:02:11");
+    assert_eq!(sessions[2].end.unwrap().when.to_string(), "2026-12-01 09:45:51");
+    assert!(sessions.iter().all(|s| s.closed));
+}
+
+#[test]
+fn mailkit_pipelining_data_and_multi_line_replies() {
+    let (sessions, _) = load("mailkit-protocol.log");
+    let s = &sessions[0];
+    // Connected, greeting, EHLO/6 lines, STARTTLS/220, EHLO/6 lines, AUTH LOGIN exchange,
+    // pipelined MAIL+RCPT then both replies, DATA/354, message, 250, QUIT/221.
+    assert_eq!(directions(s), "ISCSCSCSCSCSCSCCSSCSCSCS");
+    let rcpt_reply = &s.events[17];
+    assert_eq!(
+        (rcpt_reply.step, rcpt_reply.text.as_str()),
+        (Some(Step::Rcpt), "250 Accepted")
+    );
+    let data = s
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::MessageData)
+        .unwrap();
+    assert_eq!(data.text.lines().count(), 10);
+    let auth_fail = sessions[1].decisive().unwrap();
+    assert_eq!(auth_fail.text.lines().count(), 2);
+    assert_eq!(auth_fail.step, Some(Step::Auth));
+}
+
+#[test]
+fn mailkit_redacted_and_clear_credentials() {
+    let (sessions, _) = load("mailkit-protocol.log");
+    // MailKit's own `********` stays as written; an unredacted AUTH PLAIN is masked.
+    assert_eq!(count(&sessions[0], EventKind::AuthData), 2);
+    assert_masked(&sessions, &["AGludm9pY2VzQGV4YW1wbGUub3JnAFBlcHBlci1Nb29uLTQ0"]);
+    let auth = sessions[1]
+        .events
+        .iter()
+        .find(|e| e.step == Some(Step::Auth))
+        .unwrap();
+    assert_eq!(auth.text, "AUTH PLAIN ********");
+}
