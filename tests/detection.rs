@@ -15,6 +15,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("outlook-express", "outlook-express"),
     ("swaks", "swaks"),
     ("mailkit", "mailkit"),
+    ("nodemailer", "nodemailer"),
+    ("javamail", "javamail"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

@@ -158,3 +158,145 @@ fn mailkit_redacted_and_clear_credentials() {
         .unwrap();
     assert_eq!(auth.text, "AUTH PLAIN ********");
 }
+
+// ---- Nodemailer ----
+
+#[test]
+fn nodemailer_interleaved_connections_by_id() {
+    let sessions = load_clean("nodemailer.log", "nodemailer");
+    let ids: Vec<&str> = sessions.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["q3Vd7aLk0wE", "Xk0p2Qd9uZs", "Rz8mW1b4cHe"]);
+    assert_eq!(
+        verdicts(&sessions),
+        ["success 250 2.0.0", "failure 535 5.7.8", "failure 550 5.1.1"]
+    );
+    assert_eq!(sessions[0].server.as_deref(), Some("192.0.2.31:587"));
+    assert!(sessions.iter().all(|s| s.closed));
+    let start = sessions[1].start.unwrap();
+    assert_eq!(
+        (start.when.to_string().as_str(), start.offset),
+        ("2026-12-01 07:20:44", Some(0))
+    );
+    // The two pooled connections interleave line by line; each keeps only its own lines.
+    assert_eq!(directions(&sessions[1]), "IISCSCSCSCSIIII");
+    assert_eq!(directions(&sessions[2]), "ISCSCSCSCSICSCSICSCSI");
+}
+
+#[test]
+fn nodemailer_transport_notes_and_message_line() {
+    let sessions = load_clean("nodemailer.log", "nodemailer");
+    let s = &sessions[0];
+    // The id-less "Sending mail using SMTP" note joins the connection that follows it.
+    assert!(s.events[0].text.starts_with("Sending mail using SMTP"));
+    assert_eq!(directions(s), "IIISCSCSICSICSIICSCSCSCSII");
+    let body = s
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::MessageData)
+        .unwrap();
+    assert!(body.text.contains("bytes encoded mime message"));
+    assert_eq!(s.decisive().unwrap().step, Some(Step::DataEnd));
+    // The transport's id-less "Send Error" after the close lands in the connection it is about.
+    let last = sessions[1].events.last().unwrap();
+    assert!(
+        last.text.starts_with("Send Error: Invalid login"),
+        "{}",
+        last.text
+    );
+    assert!(sessions[2].events[0]
+        .text
+        .contains("Secure connection established"));
+}
+
+#[test]
+fn nodemailer_credentials_are_masked() {
+    let sessions = load_clean("nodemailer.log", "nodemailer");
+    // The usernames and the PLAIN blob are hidden; nodemailer's own `/* secret */` stays.
+    assert_masked(
+        &sessions,
+        &[
+            "AGFsZXJ0c0BleGFtcGxlLm9yZwAvKiBzZWNyZXQgKi8=",
+            "cmVwb3J0c0BleGFtcGxlLm9yZw==",
+            "YWxlcnRzQGV4YW1wbGUub3Jn",
+        ],
+    );
+    assert!(session_json(&sessions[1], false).contains("Lyogc2VjcmV0ICov"));
+    assert_eq!(count(&sessions[1], EventKind::AuthData), 2);
+}
+
+// ---- JavaMail ----
+
+#[test]
+fn javamail_sessions_and_verdicts() {
+    let sessions = load_clean("javamail-debug.log", "javamail");
+    assert_eq!(
+        verdicts(&sessions),
+        [
+            "success 250 2.0.0",
+            "failure 535 5.7.8",
+            "failure 550 5.1.1",
+            "failure - -"
+        ]
+    );
+    let servers: Vec<_> = sessions.iter().map(|s| s.server.as_deref().unwrap()).collect();
+    assert_eq!(
+        servers,
+        [
+            "smtp.example.net:587",
+            "smtp.example.com:465",
+            "relay.example.org:25",
+            "mail.internal.example:25"
+        ]
+    );
+    assert_eq!(sessions[1].verdict.outcome.as_str(), "auth-failed");
+    assert_eq!(sessions[3].verdict.outcome.as_str(), "connection-failed");
+    // The notes before each connect (version, provider) belong to that connection.
+    assert!(sessions[1].events[0]
+        .text
+        .starts_with("DEBUG: Jakarta Mail version"));
+    assert_eq!(sessions[3].events.len(), 3);
+}
+
+#[test]
+fn javamail_raw_lines_get_their_direction_from_content() {
+    let sessions = load_clean("javamail-debug.log", "javamail");
+    let s = &sessions[0];
+    let shape: String = directions(s).chars().filter(|c| *c != 'I').collect();
+    // greeting, EHLO, STARTTLS, EHLO (AUTH hidden by JavaMail), MAIL, RCPT, DATA, message, QUIT.
+    assert_eq!(shape, "SCSCSCSCSCSCSCSCS");
+    let data = s
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::MessageData)
+        .unwrap();
+    // Eight headers, the body line and the final dot (the loader skips blank lines).
+    assert_eq!(data.text.lines().count(), 10);
+    assert!(data.text.ends_with("pickup.\n."));
+    assert_eq!(
+        s.events
+            .iter()
+            .filter(|e| e.step == Some(Step::Ehlo) && e.kind == EventKind::Reply)
+            .count(),
+        2
+    );
+    assert!(s
+        .events
+        .iter()
+        .any(|e| e.kind == EventKind::Info(InfoKind::AuthSucceeded)));
+}
+
+#[test]
+fn javamail_failed_login_reply_comes_from_the_exception() {
+    let sessions = load_clean("javamail-debug.log", "javamail");
+    let reply = sessions[1].decisive().unwrap();
+    assert_eq!(reply.step, Some(Step::Auth));
+    assert_eq!(reply.text.lines().count(), 2);
+    assert!(reply.text.lines().nth(1).unwrap().starts_with("535 5.7.8"));
+    // The stack trace is one note, not one event per frame.
+    let trace = sessions[1].events.last().unwrap();
+    assert_eq!(trace.text.lines().count(), 4);
+    // The address-failure exception quotes a reply already shown: it stays a note.
+    let s = &sessions[2];
+    assert_eq!(s.events.iter().filter(|e| e.kind == EventKind::Reply).count(), 6);
+    assert!(s.events.iter().any(|e| e.text.contains("nested exception is:")));
+}

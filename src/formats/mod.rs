@@ -6,7 +6,9 @@ use crate::model::{InfoKind, Timestamp};
 use crate::wrapper::Wrapper;
 
 pub mod fourd;
+pub mod javamail;
 pub mod mailkit;
+pub mod nodemailer;
 pub mod outlook_express;
 pub mod smartermail_delivery;
 pub mod smartermail_smtp;
@@ -117,6 +119,8 @@ pub fn all() -> &'static [&'static dyn Format] {
         &outlook_express::OutlookExpress,
         &swaks::Swaks,
         &mailkit::MailKit,
+        &nodemailer::Nodemailer,
+        &javamail::JavaMail,
     ]
 }
 

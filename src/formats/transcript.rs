@@ -204,6 +204,11 @@ impl ContentDirection {
         Said::Unknown
     }
 
+    /// True between a `354` and the lone `.`: every line is message content.
+    pub fn in_data(&self) -> bool {
+        self.in_data
+    }
+
     /// Forgets data/challenge state (a new connection).
     pub fn reset(&mut self) {
         *self = ContentDirection::default();
