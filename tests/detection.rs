@@ -17,6 +17,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("mailkit", "mailkit"),
     ("nodemailer", "nodemailer"),
     ("javamail", "javamail"),
+    ("curl", "curl"),
+    ("msmtp", "msmtp"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

@@ -300,3 +300,127 @@ fn javamail_failed_login_reply_comes_from_the_exception() {
     assert_eq!(s.events.iter().filter(|e| e.kind == EventKind::Reply).count(), 6);
     assert!(s.events.iter().any(|e| e.text.contains("nested exception is:")));
 }
+
+// ---- curl ----
+
+#[test]
+fn curl_runs_and_verdicts() {
+    let sessions = load_clean("curl-verbose.log", "curl");
+    assert_eq!(
+        verdicts(&sessions),
+        [
+            "success 250 2.0.0",
+            "failure 535 5.7.8",
+            "partial 550 5.1.1",
+            "failure - -"
+        ]
+    );
+    assert_eq!(
+        sessions[0].server.as_deref(),
+        Some("smtp.example.net[192.0.2.44]:587")
+    );
+    // curl ends a run without QUIT ("left intact"): the session is over, not open.
+    assert!(sessions.iter().all(|s| s.closed));
+    assert_eq!(sessions[3].verdict.outcome.as_str(), "connection-failed");
+    // The closing `curl: (67) Login denied` line belongs to the run it ends.
+    let last = sessions[1].events.last().unwrap();
+    assert_eq!(last.kind, EventKind::Info(InfoKind::AuthFailed));
+    assert!(last.text.starts_with("curl: (67)"));
+}
+
+#[test]
+fn curl_notes_are_grouped_and_replies_paired() {
+    let sessions = load_clean("curl-verbose.log", "curl");
+    let s = &sessions[0];
+    // resolve notes, Trying, Connected, greeting, EHLO, STARTTLS, handshake notes, TLS up,
+    // certificate, EHLO, AUTH, MAIL, RCPT, DATA, upload note, 250, left intact.
+    assert_eq!(directions(s), "IIISCSCSIIICSCSCSCSCSISI");
+    let cert = s
+        .events
+        .iter()
+        .find(|e| e.text.starts_with("* Server certificate:"))
+        .unwrap();
+    assert_eq!(cert.text.lines().count(), 7);
+    let tls = s
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Info(InfoKind::TlsStarted))
+        .count();
+    assert_eq!(tls, 1);
+    let accepted = s.decisive().unwrap();
+    assert_eq!(accepted.step, Some(Step::DataEnd));
+    assert_eq!(directions(&sessions[3]), "IIIII");
+}
+
+#[test]
+fn curl_credentials_are_masked() {
+    let sessions = load_clean("curl-verbose.log", "curl");
+    assert_masked(
+        &sessions,
+        &[
+            "AHJlcG9ydHNAZXhhbXBsZS5vcmcAUXVhcnR6LUhlcm9uLTgx",
+            "UXVhcnR6LUhlcm9uLTgx",
+            "cmVwb3J0c0BleGFtcGxlLm9yZw==",
+        ],
+    );
+}
+
+// ---- msmtp ----
+
+#[test]
+fn msmtp_runs_and_verdicts() {
+    let sessions = load_clean("msmtp-debug.log", "msmtp");
+    assert_eq!(
+        verdicts(&sessions),
+        [
+            "success 250 2.0.0",
+            "failure 535 5.7.8",
+            "partial 550 5.1.1",
+            "failure - -"
+        ]
+    );
+    let servers: Vec<_> = sessions.iter().map(|s| s.server.as_deref().unwrap()).collect();
+    assert_eq!(
+        servers,
+        [
+            "smtp.example.net:587",
+            "smtp.example.net:587",
+            "mx.example.com:25",
+            "smtp.old.example:587"
+        ]
+    );
+    assert_eq!(sessions[3].verdict.outcome.as_str(), "connection-failed");
+    assert_eq!(sessions[1].verdict.outcome.as_str(), "auth-failed");
+}
+
+#[test]
+fn msmtp_config_and_tls_blocks_are_single_notes() {
+    let sessions = load_clean("msmtp-debug.log", "msmtp");
+    let s = &sessions[0];
+    // config dump, greeting, EHLO, STARTTLS, TLS parameters, certificate, EHLO, AUTH,
+    // pipelined MAIL/RCPT/DATA and their replies, message, 250, QUIT.
+    assert_eq!(directions(s), "ISCSCSIICSCSCCCSSSCSCS");
+    assert_eq!(s.events[0].text.lines().count(), 44);
+    assert_eq!(s.events[6].kind, EventKind::Info(InfoKind::TlsStarted));
+    assert_eq!(s.events[7].text.lines().count(), 10);
+    let replies: Vec<_> = s.events[15..18].iter().map(|e| e.step).collect();
+    assert_eq!(replies, [Some(Step::Mail), Some(Step::Rcpt), Some(Step::Data)]);
+    let data = s
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::MessageData)
+        .unwrap();
+    assert_eq!(data.text.lines().count(), 8);
+}
+
+#[test]
+fn msmtp_credentials_are_masked() {
+    let sessions = load_clean("msmtp-debug.log", "msmtp");
+    assert_masked(
+        &sessions,
+        &[
+            "AGJhY2t1cABMYW50ZXJuLUZvZy0yNw==",
+            "AGJhY2t1cABsYW50ZXJuLWZvZy0yNw==",
+        ],
+    );
+}

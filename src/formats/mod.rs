@@ -5,9 +5,11 @@
 use crate::model::{InfoKind, Timestamp};
 use crate::wrapper::Wrapper;
 
+pub mod curl;
 pub mod fourd;
 pub mod javamail;
 pub mod mailkit;
+pub mod msmtp;
 pub mod nodemailer;
 pub mod outlook_express;
 pub mod smartermail_delivery;
@@ -121,6 +123,8 @@ pub fn all() -> &'static [&'static dyn Format] {
         &mailkit::MailKit,
         &nodemailer::Nodemailer,
         &javamail::JavaMail,
+        &curl::Curl,
+        &msmtp::Msmtp,
     ]
 }
 
