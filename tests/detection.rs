@@ -19,6 +19,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("javamail", "javamail"),
     ("curl", "curl"),
     ("msmtp", "msmtp"),
+    ("ruby-net-smtp", "ruby-net-smtp"),
+    ("perl-net-smtp", "perl-net-smtp"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

@@ -424,3 +424,76 @@ fn msmtp_credentials_are_masked() {
         ],
     );
 }
+
+// ---- Ruby Net::SMTP ----
+
+#[test]
+fn ruby_arrows_read_the_right_way_round() {
+    let sessions = load_clean("ruby-net-smtp.log", "ruby-net-smtp");
+    assert_eq!(
+        verdicts(&sessions),
+        ["success 250 2.0.0", "failure 550 5.1.1", "failure 535 5.7.8"]
+    );
+    let s = &sessions[0];
+    // `->` is what Ruby read (the server), `<-` what it wrote (the client).
+    assert_eq!(directions(s), "ISCSCSCSCSCSCSCSCSCSIISCS");
+    assert_eq!(s.events[1].text, "220 smtp.example.net ESMTP Postfix");
+    assert_eq!(s.events[2].text, "EHLO rails-web-2.example.org");
+    // The hidden body: the 250 after `wrote N bytes` still answers the message.
+    assert_eq!(s.decisive().unwrap().step, Some(Step::DataEnd));
+    // String#dump escapes are undone.
+    assert_eq!(
+        sessions[1].events[1].text,
+        "220 mx.example.com ESMTP \"Grüße\" service ready"
+    );
+    // Ruby sends no QUIT after an error; the next connection ends the one before.
+    assert!(sessions[1].closed);
+    assert_eq!(sessions[1].last_line, 42);
+}
+
+#[test]
+fn ruby_credentials_are_masked() {
+    let sessions = load_clean("ruby-net-smtp.log", "ruby-net-smtp");
+    assert_masked(
+        &sessions,
+        &[
+            "Q29iYWx0LUZpbmNoLTYz",
+            "bWFpbGVyQGV4YW1wbGUub3Jn",
+            "AG1haWxlckBleGFtcGxlLm9yZwBDb2JhbHQtRmluY2gtNjM=",
+        ],
+    );
+}
+
+// ---- Perl Net::SMTP ----
+
+#[test]
+fn perl_sessions_keyed_by_glob_address() {
+    let sessions = load_clean("perl-net-smtp.log", "perl-net-smtp");
+    let ids: Vec<&str> = sessions.iter().map(|s| s.id.as_str()).collect();
+    // The STARTTLS class change (Net::SMTP::_SSL) keeps the same connection.
+    assert_eq!(ids, ["0x55d1c3a0e2b8", "0x55d1c3b17f40"]);
+    assert_eq!(verdicts(&sessions), ["partial 550 5.1.1", "failure 535 5.7.8"]);
+    let s = &sessions[0];
+    // Module version lines join the first connection as one note each.
+    assert_eq!(directions(s), "IIIIIISCSCSCSCSCSCSCSCSCSCSCSCS");
+    let data = s
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::MessageData)
+        .unwrap();
+    assert_eq!(data.text.lines().count(), 5);
+    assert!(sessions.iter().all(|s| s.closed));
+}
+
+#[test]
+fn perl_credentials_are_masked() {
+    let sessions = load_clean("perl-net-smtp.log", "perl-net-smtp");
+    assert_masked(
+        &sessions,
+        &[
+            "Q29iYWx0LUZpbmNoLTYz",
+            "bWFpbGVyQGV4YW1wbGUub3Jn",
+            "AG1haWxlckBleGFtcGxlLm9yZwBDb2JhbHQtRmluY2gtMzY=",
+        ],
+    );
+}

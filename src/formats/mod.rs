@@ -12,6 +12,8 @@ pub mod mailkit;
 pub mod msmtp;
 pub mod nodemailer;
 pub mod outlook_express;
+pub mod perl_net_smtp;
+pub mod ruby_net_smtp;
 pub mod smartermail_delivery;
 pub mod smartermail_smtp;
 pub mod swaks;
@@ -125,6 +127,8 @@ pub fn all() -> &'static [&'static dyn Format] {
         &javamail::JavaMail,
         &curl::Curl,
         &msmtp::Msmtp,
+        &ruby_net_smtp::RubyNetSmtp,
+        &perl_net_smtp::PerlNetSmtp,
     ]
 }
 

@@ -16,15 +16,24 @@ pub struct Sequence {
     /// The server said `221`/`421`: a later greeting is a new connection.
     pub said_goodbye: bool,
     held: Vec<(u64, Option<Timestamp>, InfoKind, String)>,
+    /// The last line given to the current session.
+    last_line: u64,
 }
 
 /// The key of every record from a [`Sequence`].
 pub const KEY: &str = "";
 
 impl Sequence {
-    /// A connection starts here: the previous one (if any) ended.
+    /// A connection starts here. These tools make one connection at a time, so the previous
+    /// one (if any) is over, even when the log never said so (no QUIT after an error).
     pub fn begin(&mut self, n: u64, time: Option<Timestamp>, out: &mut Out<'_>) {
+        if self.in_session {
+            // Ends at its own last line, not at the line that starts the next connection.
+            out.push(KEY, self.last_line, None, Item::End);
+            self.in_session = false;
+        }
         out.push(KEY, n, time, Item::Begin);
+        self.last_line = n;
         self.in_session = true;
         self.protocol_seen = false;
         self.said_goodbye = false;
@@ -44,6 +53,7 @@ impl Sequence {
     pub fn client(&mut self, n: u64, time: Option<Timestamp>, text: &str, out: &mut Out<'_>) {
         self.ensure(n, time, out);
         self.protocol_seen = true;
+        self.last_line = n;
         out.push(KEY, n, time, Item::Client(text.to_owned()));
     }
 
@@ -54,6 +64,7 @@ impl Sequence {
         }
         self.ensure(n, time, out);
         self.protocol_seen = true;
+        self.last_line = n;
         if let Some(r) = reply.filter(|r| !r.more) {
             self.said_goodbye = matches!(r.code, 221 | 421);
         }
@@ -70,6 +81,7 @@ impl Sequence {
             }
             self.begin(n, time, out);
         }
+        self.last_line = n;
         out.push(KEY, n, time, Item::Info(kind, text.to_owned()));
     }
 
