@@ -21,6 +21,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("msmtp", "msmtp"),
     ("ruby-net-smtp", "ruby-net-smtp"),
     ("perl-net-smtp", "perl-net-smtp"),
+    ("manual", "manual"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

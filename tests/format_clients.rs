@@ -497,3 +497,99 @@ fn perl_credentials_are_masked() {
         ],
     );
 }
+
+// ---- manual telnet / nc / openssl sessions ----
+
+#[test]
+fn manual_sessions_and_verdicts() {
+    let sessions = load_clean("manual-session.log", "manual");
+    assert_eq!(
+        verdicts(&sessions),
+        [
+            "partial 550 5.1.1",
+            "failure 535 5.7.8",
+            "success 250 2.0.0",
+            "failure - -"
+        ]
+    );
+    let servers: Vec<_> = sessions.iter().map(|s| s.server.as_deref().unwrap()).collect();
+    assert_eq!(
+        servers,
+        [
+            "mx.example.net:25",
+            "smtp.example.net:587",
+            "smtp.example.org:587",
+            "smtp.old.example:25"
+        ]
+    );
+    assert_eq!(sessions[3].verdict.outcome.as_str(), "connection-failed");
+    assert!(sessions.iter().all(|s| s.closed));
+}
+
+#[test]
+fn manual_direction_comes_from_content() {
+    let sessions = load_clean("manual-session.log", "manual");
+    let s = &sessions[0];
+    // prompt, Trying, Connected, Escape note, then the typed dialogue, then the close note.
+    assert_eq!(directions(s), "IIIISCSCSCSCSCSCSCSI");
+    assert_eq!(s.events[5].step, Some(Step::Ehlo));
+    assert_eq!(s.events[6].text.lines().count(), 9);
+    let data = s
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::MessageData)
+        .unwrap();
+    assert_eq!(data.text.lines().count(), 3);
+    // A mistyped command is still the client's; the 500 it got is recovered by the EHLO.
+    let nc = &sessions[2];
+    assert_eq!(nc.events[2].text, "EHLLO desk.example.org");
+    assert_eq!(nc.events[2].kind, EventKind::Command);
+    assert_eq!(nc.events[3].code.map(|c| c.basic), Some(500));
+}
+
+#[test]
+fn manual_openssl_dumps_are_grouped_notes() {
+    let sessions = load_clean("manual-session.log", "manual");
+    let s = &sessions[1];
+    // prompt, CONNECTED, the handshake dump, EHLO, the ticket dump, reply, AUTH exchange,
+    // 535, QUIT (openssl says DONE instead of sending it), DONE.
+    assert_eq!(directions(s), "IIICISCSCSCSCI");
+    let dump = &s.events[2];
+    assert_eq!(dump.kind, EventKind::Info(InfoKind::TlsStarted));
+    assert_eq!(dump.text.lines().count(), 37);
+    let ticket = &s.events[4];
+    assert_eq!(ticket.kind, EventKind::Info(InfoKind::Note));
+    assert!(ticket.text.contains("Post-Handshake New Session Ticket"));
+    // The EHLO typed before the ticket dump still gets its reply.
+    assert_eq!(s.events[5].step, Some(Step::Ehlo));
+}
+
+#[test]
+fn manual_credentials_are_masked() {
+    let sessions = load_clean("manual-session.log", "manual");
+    assert_masked(
+        &sessions,
+        &[
+            "U2FmZnJvbi1LaXRlLTkw",
+            "aGVscGRlc2tAZXhhbXBsZS5vcmc=",
+            "AGhlbHBkZXNrQGV4YW1wbGUub3JnAFNhZmZyb24tS2l0ZS0wOQ==",
+        ],
+    );
+}
+
+/// The catch-all never wins over a specific format whose lines are also raw SMTP (JavaMail's
+/// prefixless lines outnumber its `DEBUG` notes), yet a bare paste with no framing is found.
+#[test]
+fn manual_is_only_a_fallback() {
+    use smtpscope::load::{load_reader, LoadOptions};
+    let (_, report) = load("javamail-debug.log");
+    assert_eq!(report.format, Some("javamail"));
+    let bare = "220 mx.example.net ESMTP\nEHLO me.example.org\n250 mx.example.net\nQUIT\n221 Bye\n";
+    let (sessions, report) =
+        load_reader("bare".into(), bare.as_bytes(), &LoadOptions::default(), 2026).unwrap();
+    assert_eq!(report.format, Some("manual"));
+    assert_eq!(verdict(&sessions[0]), "success - -");
+    // Two matching lines are not enough to call a file a pasted session.
+    let thin = "250 ok\nsomething else entirely\nQUIT\n";
+    assert!(load_reader("thin".into(), thin.as_bytes(), &LoadOptions::default(), 2026).is_err());
+}
