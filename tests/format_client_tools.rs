@@ -116,6 +116,23 @@ fn curl_notes_are_grouped_and_replies_paired() {
     assert_eq!(directions(&sessions[3]), "IIIII");
 }
 
+/// Some curl versions log the QUIT after "left intact": it stays in the same run.
+#[test]
+fn curl_quit_after_left_intact_stays_in_the_run() {
+    use smtpscope::load::{load_reader, LoadOptions};
+    let log = "*   Trying 192.0.2.44:25...\n* Connected to mx.example.net (192.0.2.44) port 25\n\
+               < 220 mx.example.net ESMTP\n> EHLO ci\n< 250 mx.example.net\n\
+               * Connection #0 to host mx.example.net left intact\n> QUIT\n< 221 2.0.0 Bye\n\
+               * Closing connection 0\n*   Trying 192.0.2.45:25...\n";
+    let (sessions, report) =
+        load_reader("curl".into(), log.as_bytes(), &LoadOptions::default(), 2026).unwrap();
+    assert_eq!(report.format, Some("curl"));
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(directions(&sessions[0]), "IISCSICSI");
+    assert_eq!(verdict(&sessions[0]), "success - -");
+    assert!(sessions[0].closed);
+}
+
 #[test]
 fn curl_credentials_are_masked() {
     let sessions = load_clean("curl-verbose.log", "curl");

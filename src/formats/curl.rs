@@ -1,7 +1,8 @@
 //! `curl -v smtp://…` / `smtps://…` output: `* ` notes (connect, TLS, certificate), `> ` what
 //! curl sent, `< ` what the server replied, and a final `curl: (N) …` error line. One connection
-//! per run, from `*   Trying ip:port...` to `* Connection #0 to host … left intact` (curl ends
-//! without QUIT: the run is over, so the session is closed) or `* Closing connection`. No
+//! per run, from `*   Trying ip:port...` to `* Connection #0 to host … left intact` (curl is
+//! done and exits, often without a QUIT in the log: the session is over) or `* Closing
+//! connection`. No
 //! timestamps; AUTH payloads are in clear (the assembler masks them).
 
 use super::transcript::{note_kind, InfoBlock, Sequence, KEY};
@@ -57,6 +58,8 @@ struct Parser {
     seq: Sequence,
     /// Consecutive detail notes (TLS handshake steps, certificate fields) form one event.
     block: InfoBlock,
+    /// The last note was "left intact": the run is over unless a QUIT or the close follows.
+    left_intact: bool,
 }
 
 impl LineParser for Parser {
@@ -108,6 +111,11 @@ impl LineParser for Parser {
 impl Parser {
     fn note(&mut self, n: u64, time: Option<Timestamp>, note: &str, out: &mut Out<'_>) {
         let text = format!("* {note}");
+        if std::mem::take(&mut self.left_intact) && !note.starts_with("Closing connection") {
+            // A note after "left intact" (other than the close) belongs to the next run.
+            self.block.flush(&mut self.seq, out);
+            self.seq.end(n, time, out);
+        }
         if note.starts_with("Trying ") {
             self.block.flush(&mut self.seq, out);
             if !self.seq.in_session || self.seq.protocol_seen {
@@ -126,7 +134,9 @@ impl Parser {
         }
         let l = note.to_ascii_lowercase();
         let (kind, ends) = if l.starts_with("connection #") && l.contains("left intact") {
-            (InfoKind::Note, true)
+            // curl is done with the connection and exits; some versions still log the QUIT
+            // that follows, so the session stays open to lines until the next run.
+            (InfoKind::Closed, false)
         } else if l.starts_with("closing connection") {
             (InfoKind::Closed, true)
         } else if l.starts_with("ssl connection using") {
@@ -139,7 +149,7 @@ impl Parser {
         } else {
             (note_kind(note), false)
         };
-        if kind == InfoKind::Note && !ends {
+        if kind == InfoKind::Note {
             self.block.add(n, time, &text, &mut self.seq, out);
             return;
         }
@@ -148,6 +158,7 @@ impl Parser {
         if ends {
             self.seq.end(n, time, out);
         }
+        self.left_intact = kind == InfoKind::Closed && !ends;
     }
 }
 
