@@ -388,3 +388,33 @@ proptest! {
         }
     }
 }
+
+/// nodemailer's smtp-server (the server side) keys lines by `[#cid]` and leaves `S: ` off the
+/// continuation lines of a multi-line reply.
+#[test]
+fn nodemailer_smtp_server_continuation_lines() {
+    use smtpscope::load::{load_reader, LoadOptions};
+    let log = "\
+[2026-12-01 09:00:00] INFO  [#k3p9x2] Connection from [192.0.2.80]
+[2026-12-01 09:00:00] DEBUG [#k3p9x2] S: 220 mx.example.net ESMTP
+[2026-12-01 09:00:00] DEBUG [#k3p9x2] C: EHLO client.example.org
+[2026-12-01 09:00:00] DEBUG [#k3p9x2] S: 250-mx.example.net Nice to meet you, client.example.org
+[2026-12-01 09:00:00] DEBUG [#k3p9x2] 250-PIPELINING
+[2026-12-01 09:00:00] DEBUG [#k3p9x2] 250-8BITMIME
+[2026-12-01 09:00:00] DEBUG [#k3p9x2] 250 SMTPUTF8
+[2026-12-01 09:00:01] DEBUG [#k3p9x2] C: QUIT
+[2026-12-01 09:00:01] DEBUG [#k3p9x2] S: 221 Bye
+[2026-12-01 09:00:01] INFO  [#k3p9x2] Connection closed to [192.0.2.80]
+";
+    let (sessions, report) =
+        load_reader("srv".into(), log.as_bytes(), &LoadOptions::default(), 2026).unwrap();
+    assert_eq!(report.format, Some("nodemailer"));
+    assert_eq!(report.unparsed_count, 0);
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    assert_eq!(s.id, "#k3p9x2");
+    assert_eq!(directions(s), "ISCSCSI");
+    assert_eq!(s.events[3].text.lines().count(), 4);
+    assert!(s.events.last().unwrap().kind == EventKind::Info(InfoKind::Closed));
+    assert_eq!(verdict(s), "success - -");
+}

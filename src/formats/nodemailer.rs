@@ -150,7 +150,7 @@ impl Parser {
 /// Nodemailer's wording for connection events and errors.
 fn note_kind(level: &str, text: &str) -> InfoKind {
     let l = text.to_ascii_lowercase();
-    if l == "connection closed" {
+    if l.starts_with("connection closed") {
         return InfoKind::Closed;
     }
     if ESTABLISHED.is_match(text) {
