@@ -24,6 +24,15 @@ const EXPECTED: &[(&str, &str)] = &[
     ("exchange-smtpreceive", "exchange-receive"),
     ("exchange-smtpsend", "exchange-send"),
     ("iis-smtp", "iis-smtp"),
+    ("swaks", "swaks"),
+    ("mailkit", "mailkit"),
+    ("nodemailer", "nodemailer"),
+    ("javamail", "javamail"),
+    ("curl", "curl"),
+    ("msmtp", "msmtp"),
+    ("ruby-net-smtp", "ruby-net-smtp"),
+    ("perl-net-smtp", "perl-net-smtp"),
+    ("manual", "manual"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

@@ -6,17 +6,27 @@ use crate::model::{InfoKind, Timestamp};
 use crate::wrapper::Wrapper;
 
 pub mod csv;
+pub mod curl;
 pub mod exchange;
 pub mod exim;
 pub mod exim_debug;
 pub mod fourd;
 pub mod iis_smtp;
+pub mod javamail;
+pub mod mailkit;
+pub mod manual;
+pub mod msmtp;
+pub mod nodemailer;
 pub mod outlook_express;
+pub mod perl_net_smtp;
 pub mod phpmailer;
 pub mod postfix;
+pub mod ruby_net_smtp;
 pub mod smartermail_delivery;
 pub mod smartermail_smtp;
 pub mod smtplib;
+pub mod swaks;
+pub mod transcript;
 
 /// One input line after wrapper stripping.
 #[derive(Clone, Debug)]
@@ -108,7 +118,16 @@ pub trait Format: Sync {
     fn detect(&self, line: &InputLine<'_>) -> bool;
     /// A fresh parser; parsers may keep state between lines (dates from headers, pending ids).
     fn parser(&self) -> Box<dyn LineParser>;
+    /// True for a catch-all grammar (pasted raw sessions) whose signature also matches lines of
+    /// other formats: it is chosen only when no other format matched any line, and only with
+    /// at least [`FALLBACK_MIN_HITS`] hits.
+    fn fallback(&self) -> bool {
+        false
+    }
 }
+
+/// Hits a fallback format needs before it is chosen (a greeting, a command and a reply).
+pub const FALLBACK_MIN_HITS: usize = 3;
 
 /// Reads lines of one source in order.
 pub trait LineParser: Send {
@@ -135,6 +154,16 @@ pub fn all() -> &'static [&'static dyn Format] {
         &exchange::ExchangeReceive,
         &exchange::ExchangeSend,
         &iis_smtp::IisSmtp,
+        &swaks::Swaks,
+        &mailkit::MailKit,
+        &nodemailer::Nodemailer,
+        &javamail::JavaMail,
+        &curl::Curl,
+        &msmtp::Msmtp,
+        &ruby_net_smtp::RubyNetSmtp,
+        &perl_net_smtp::PerlNetSmtp,
+        // Last: the catch-all for pasted telnet/openssl sessions.
+        &manual::Manual,
     ]
 }
 
@@ -148,12 +177,19 @@ pub fn by_name(name: &str) -> Option<&'static dyn Format> {
 
 /// Picks the format with the most signature hits over `lines`; ties go to the earlier format.
 /// `None` when no line matched any format.
+/// Fallback formats (see [`Format::fallback`]) count only when no other format matched.
 pub fn detect(lines: &[InputLine<'_>]) -> Option<&'static dyn Format> {
     let mut best: Option<(&'static dyn Format, usize)> = None;
-    for f in all() {
-        let hits = lines.iter().filter(|l| f.detect(l)).count();
-        if hits > 0 && best.is_none_or(|(_, b)| hits > b) {
-            best = Some((*f, hits));
+    for fallback in [false, true] {
+        for f in all().iter().filter(|f| f.fallback() == fallback) {
+            let hits = lines.iter().filter(|l| f.detect(l)).count();
+            let enough = if fallback { FALLBACK_MIN_HITS } else { 1 };
+            if hits >= enough && best.is_none_or(|(_, b)| hits > b) {
+                best = Some((*f, hits));
+            }
+        }
+        if best.is_some() {
+            break;
         }
     }
     best.map(|(f, _)| f)
