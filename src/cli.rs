@@ -28,8 +28,9 @@ pub struct Cli {
     pub json: bool,
 
     /// Follow the inputs as they grow (live tail): existing content first, then new lines;
-    /// rotated, truncated and not-yet-created files are followed by name. With --list or --json
-    /// a session is printed once it has finished; `-f -` follows standard input until its end.
+    /// rotated, truncated and not-yet-created files are followed by name. On a terminal the
+    /// viewer follows new sessions (any move pauses, F resumes); with --list or --json a session
+    /// is printed once it has finished; `-f -` follows standard input until its end.
     #[arg(short = 'f', long)]
     pub follow: bool,
 

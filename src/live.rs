@@ -1,10 +1,12 @@
 //! `-f` without the viewer: follows the inputs and prints each session once it has finished,
 //! as a `--list` line or a `--json` object, flushing after each so `smtpscope -f --json log |
 //! jq` shows sessions as they end. Sessions still open when every input has ended (standard
-//! input closed) are printed then. Until the viewer gains a live mode, `-f` alone prints the list.
+//! input closed) are printed then. `--filter/--since/--until` choose which finished sessions
+//! are printed. On a terminal without `--list`/`--json`, `-f` opens the viewer in live mode.
 
 use crate::cli::Cli;
 use crate::feed::Update;
+use crate::filter::Filter;
 use crate::load::{LoadOptions, SourceReport};
 use crate::model::{Session, Status};
 use crate::output;
@@ -16,7 +18,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 /// Runs live tail; returns the exit code.
-pub fn run(cli: &Cli, opts: LoadOptions) -> i32 {
+pub fn run(cli: &Cli, opts: LoadOptions, filter: Option<Filter>) -> i32 {
     let inputs = if cli.files.is_empty() {
         if io::stdin().is_terminal() {
             eprintln!("smtpscope: -f needs something to follow: give log files, or pipe a log into `smtpscope -f -`. Try --help.");
@@ -29,14 +31,19 @@ pub fn run(cli: &Cli, opts: LoadOptions) -> i32 {
     if inputs.is_empty() {
         return EXIT_NO_INPUT;
     }
+    let follow = FollowOptions {
+        poll_only: cli.poll,
+        ..FollowOptions::default()
+    };
+    if !cli.list && !cli.json && io::stdout().is_terminal() {
+        // The viewer in live mode (`options_from_cli` sees `-f`).
+        let viewer = crate::tui::options_from_cli(cli, &inputs);
+        return crate::tui::run_updates(spawn_follower_with(inputs, opts, follow), viewer, filter);
+    }
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    let mut printer = Printer::new(cli.json, cli.reveal_secrets);
+    let mut printer = Printer::new(cli.json, cli.reveal_secrets).with_filter(filter);
     let result = (|| -> io::Result<()> {
-        let follow = FollowOptions {
-            poll_only: cli.poll,
-            ..FollowOptions::default()
-        };
         for update in spawn_follower_with(inputs, opts, follow) {
             if printer.apply(update, &mut out)? {
                 break;
@@ -95,6 +102,8 @@ pub struct Printer {
     highest_index: HashMap<usize, usize>,
     reports: BTreeMap<usize, SourceReport>,
     counts: Vec<Status>,
+    /// Only finished sessions matching this are printed.
+    filter: Option<Filter>,
 }
 
 impl Printer {
@@ -107,7 +116,15 @@ impl Printer {
             highest_index: HashMap::new(),
             reports: BTreeMap::new(),
             counts: Vec::new(),
+            filter: None,
         }
+    }
+
+    /// Prints only the sessions that match `filter` (`--filter/--since/--until`), judged
+    /// once each has finished.
+    pub fn with_filter(mut self, filter: Option<Filter>) -> Self {
+        self.filter = filter;
+        self
     }
 
     /// Applies one update, printing what it finished; true on [`Update::Done`]. A session
@@ -153,13 +170,16 @@ impl Printer {
     }
 
     fn print(&mut self, key: (usize, usize), s: &Session, out: &mut impl Write) -> io::Result<()> {
+        self.printed.insert(key);
+        if self.filter.as_ref().is_some_and(|f| !f.matches(s)) {
+            return Ok(());
+        }
         if self.json {
             writeln!(out, "{}", output::json::session_json(s, self.reveal))?;
         } else {
             writeln!(out, "{}", output::list::session_line(s))?;
         }
         out.flush()?;
-        self.printed.insert(key);
         self.counts.push(s.status());
         Ok(())
     }

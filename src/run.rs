@@ -48,13 +48,14 @@ pub fn run(cli: Cli) -> i32 {
         }
     };
     if cli.follow {
-        // Live tail (`-f`): its own mode, see src/live.rs.
+        // Live tail (`-f`): its own mode (list, JSON or the viewer), see src/live.rs.
         return crate::live::run(
             &cli,
             LoadOptions {
                 format,
                 year: cli.year,
             },
+            filter,
         );
     }
     let (inputs, problems) = if cli.files.is_empty() {

@@ -134,6 +134,28 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// CPU time (clock ticks) the program running in the pane uses over `span`, from /proc;
+    /// `None` where there is no /proc.
+    fn viewer_cpu_ticks(&self, span: Duration) -> Option<u64> {
+        let out = self
+            .cmd(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"])
+            .output()
+            .ok()?;
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).ok()?;
+        let pid = children.split_whitespace().next()?.to_owned();
+        let ticks = || -> Option<u64> {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let fields: Vec<&str> = stat[stat.rfind(')')? + 2..].split(' ').collect();
+            Some(fields[11].parse::<u64>().ok()? + fields[12].parse::<u64>().ok()?)
+        };
+        let before = ticks()?;
+        std::thread::sleep(span);
+        Some(ticks()? - before)
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.cmd(&["kill-server"]).status();
@@ -217,4 +239,70 @@ fn ctrl_z_suspends_to_the_shell_and_fg_resumes() {
     });
     t.keys(&["q"]);
     t.assert_shell_usable();
+}
+
+/// `smtpscope -f FILE` on a terminal: the live viewer. A session appears as `OPEN` while its
+/// lines arrive and turns `OK` when the message is accepted; `q` exits at once although the
+/// follower is still watching the file.
+#[test]
+fn live_tail_viewer_shows_a_session_grow_and_quits_promptly() {
+    use std::io::Write;
+    let Some(t) = Tmux::start("live") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("send.log");
+    std::fs::write(&log, "").unwrap();
+    let bin = env!("CARGO_BIN_EXE_smtpscope");
+    t.type_text(&format!("'{bin}' -f '{}'", log.display()));
+    t.keys(&["Enter"]);
+    t.wait_for("the live viewer", |s| {
+        s.contains("LIVE") && s.contains("Waiting for sessions")
+    });
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let mut append = |lines: &[&str]| {
+        for l in lines {
+            f.write_all(format!("{l}\n").as_bytes()).unwrap();
+            f.flush().unwrap();
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    };
+    append(&[
+        "connect: to ('mx.example.net', 25) None",
+        r"reply: b'220 mx.example.net ESMTP\r\n'",
+        r"send: 'ehlo client.example.org\r\n'",
+        r"reply: b'250 mx.example.net\r\n'",
+        r"send: 'mail FROM:<me@example.org>\r\n'",
+        r"reply: b'250 2.1.0 Ok\r\n'",
+    ]);
+    let s = t.wait_for("the open session", |s| {
+        s.contains("… OPEN") && s.contains("mail FROM:<me@example.org>")
+    });
+    assert!(s.contains("Sessions 1/1") && s.contains("LIVE"), "{s}");
+    append(&[
+        r"send: 'rcpt TO:<you@example.net>\r\n'",
+        r"reply: b'250 2.1.5 Ok\r\n'",
+        r"send: 'data\r\n'",
+        r"reply: b'354 Go ahead\r\n'",
+        r"send: b'Subject: test\r\n\r\nhello\r\n.\r\n'",
+        r"reply: b'250 2.0.0 Ok: queued as 4F2A\r\n'",
+        r"send: 'quit\r\n'",
+        r"reply: b'221 2.0.0 Bye\r\n'",
+    ]);
+    let s = t.wait_for("the session to turn OK", |s| s.contains("✔ OK"));
+    assert!(!s.contains("… OPEN"), "{s}");
+    assert!(
+        s.contains("221 2.0.0 Bye"),
+        "transcript followed to its end:\n{s}"
+    );
+    if let Some(ticks) = t.viewer_cpu_ticks(Duration::from_millis(1500)) {
+        // A tick is 10 ms; a viewer redrawing on a timer or spinning would use far more.
+        assert!(ticks <= 5, "{ticks} ticks of CPU in 1.5 s on an idle file");
+    }
+    let asked = Instant::now();
+    t.keys(&["q"]);
+    t.assert_shell_usable();
+    assert!(
+        asked.elapsed() < Duration::from_secs(3),
+        "quitting took {:?}",
+        asked.elapsed()
+    );
 }

@@ -140,3 +140,120 @@ fn follow_stdin_survives_huge_lines_and_invalid_utf8() {
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("2 unparsed lines"));
 }
+
+/// One smtplib (debug level 1) session to `host`: delivered, refused at AUTH (535), or
+/// still open (greeting only).
+fn smtplib_session(host: &str, kind: &str) -> String {
+    let mut t = format!(
+        "connect: to ('{host}', 25) None\nreply: b'220 {host} ESMTP\\r\\n'\n\
+         send: 'ehlo client.example.org\\r\\n'\nreply: b'250 {host}\\r\\n'\n"
+    );
+    match kind {
+        "ok" => t.push_str(
+            "send: 'mail FROM:<a@example.org>\\r\\n'\nreply: b'250 2.1.0 Ok\\r\\n'\n\
+             send: 'rcpt TO:<b@example.net>\\r\\n'\nreply: b'250 2.1.5 Ok\\r\\n'\n\
+             send: 'data\\r\\n'\nreply: b'354 Go ahead\\r\\n'\n\
+             send: b'Subject: hi\\r\\n\\r\\nhello\\r\\n.\\r\\n'\nreply: b'250 2.0.0 Ok: queued\\r\\n'\n\
+             send: 'quit\\r\\n'\nreply: b'221 2.0.0 Bye\\r\\n'\n",
+        ),
+        "535" => t.push_str(
+            "send: 'AUTH PLAIN AGFAZXhhbXBsZS5vcmcAd3Jvbmc=\\r\\n'\n\
+             reply: b'535 5.7.8 Error: authentication failed\\r\\n'\n",
+        ),
+        _ => {}
+    }
+    t
+}
+
+#[test]
+fn follow_list_prints_only_finished_sessions_matching_the_filter() {
+    let log = [
+        smtplib_session("mx1.example.net", "ok"),
+        smtplib_session("mx2.example.net", "535"),
+        smtplib_session("mx3.example.net", "ok"),
+        smtplib_session("mx4.example.net", "open"),
+    ]
+    .concat();
+    let out = smtpscope()
+        .args(["-f", "--list", "--filter", "5xx", "-"])
+        .write_stdin(log.clone())
+        .timeout(std::time::Duration::from_secs(10))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "one session and the footer:\n{text}");
+    assert!(
+        lines[0].contains("mx2.example.net") && lines[0].contains("535"),
+        "{text}"
+    );
+    assert_eq!(lines[1], "1 sessions: 0 OK, 1 FAIL, 0 PART, 0 OPEN");
+    // The same input without the filter prints all four (the open one at the end).
+    let all = smtpscope()
+        .args(["-f", "--list", "-"])
+        .write_stdin(log)
+        .timeout(std::time::Duration::from_secs(10))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&all.stdout).contains("4 sessions: 2 OK, 1 FAIL, 0 PART, 1 OPEN"));
+}
+
+#[test]
+fn follow_json_applies_since() {
+    let log = std::fs::read(common::sample("4d-smtp.log")).unwrap();
+    let out = smtpscope()
+        .args(["-f", "--json", "--since", "2026-03-02T10:00", "-"])
+        .write_stdin(log)
+        .timeout(std::time::Duration::from_secs(10))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let codes: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["code"].to_string())
+        .collect();
+    assert_eq!(codes, ["\"530\""], "only the session after 10:00");
+}
+
+/// A followed file (not standard input): a matching session is printed as soon as it has
+/// finished, while the follower keeps running.
+#[test]
+fn follow_file_prints_a_matching_session_when_it_finishes() {
+    use std::io::{BufRead, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("send.log");
+    std::fs::write(&path, smtplib_session("mx1.example.net", "ok")).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smtpscope"))
+        .args(["-f", "--list", "--filter", "failed"])
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    f.write_all(smtplib_session("mx2.example.net", "535").as_bytes())
+        .unwrap();
+    f.write_all(smtplib_session("mx3.example.net", "ok").as_bytes())
+        .unwrap();
+    let line = rx.recv_timeout(std::time::Duration::from_secs(10));
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = line.expect("the failed session was printed while following");
+    assert!(
+        line.contains("mx2.example.net") && line.contains("FAIL"),
+        "{line}"
+    );
+    assert!(
+        rx.recv_timeout(std::time::Duration::from_millis(200)).is_err(),
+        "nothing else matches"
+    );
+}

@@ -90,6 +90,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(Normal, &[code(KeyCode::PageUp)], Command::PageUp, "one page up", None),
     bind(Normal, &[key('g'), code(KeyCode::Home)], Command::Top, "first session / top", None),
     bind(Normal, &[key('G'), code(KeyCode::End)], Command::Bottom, "last session / bottom", None),
+    bind(Normal, &[key('F')], Command::Follow, "follow the newest session again (-f; any move pauses)", None),
     bind(Normal, &[code(KeyCode::Tab), code(KeyCode::BackTab)], Command::SwitchPane, "switch pane (list / transcript)", Some("pane")),
     bind(Normal, &[code(KeyCode::Enter)], Command::FocusTranscript, "open the transcript of the selected session", None),
     bind(Normal, &[key('d')], Command::Decisive, "show the reply that decided the status", Some("why")),

@@ -71,6 +71,7 @@ pub fn options_from_cli(cli: &Cli, inputs: &[Input]) -> Options {
                 Input::Stdin => None,
             })
             .collect(),
+        live: cli.follow,
     }
 }
 

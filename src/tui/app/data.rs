@@ -1,5 +1,6 @@
 //! Sessions arriving from the loader (or a live tail): insert or replace by `(source, index)`,
-//! keep counts, apply the filter, order by start time, keep the selection on its session.
+//! keep counts, apply the filter, order by start time, keep the selection on its session
+//! (or, while following a live tail, on the newest one).
 
 use super::{status_slot, App, Entry, SourceInfo};
 use crate::feed::Update;
@@ -27,6 +28,7 @@ impl App {
                     if self.sources.len() <= source {
                         self.sources.resize(source + 1, SourceInfo::default());
                     }
+                    self.count_read(source, bytes_read, report.lines);
                     self.sources[source] = SourceInfo {
                         name: report.name.to_string(),
                         format: report.format,
@@ -35,14 +37,12 @@ impl App {
                         bytes_total,
                     };
                 }
-                Update::Problem(p) => {
-                    self.message = Some(p.clone());
-                    self.problems.push(p);
-                }
+                Update::Problem(p) => self.problem(p),
                 Update::Done => self.done = true,
             }
         }
         if changed {
+            self.age_notice();
             self.reorder();
         }
     }
@@ -112,5 +112,6 @@ impl App {
             }
             None => self.select_pos(self.sel_pos.min(self.order.len() - 1)),
         }
+        self.stick_to_newest();
     }
 }

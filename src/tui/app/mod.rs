@@ -3,6 +3,7 @@
 //! terminal. Side effects (clipboard, files, suspending) leave as [`Effect`]s for the loop.
 
 mod data;
+pub mod live;
 mod nav;
 mod prompt;
 mod search;
@@ -13,6 +14,7 @@ use crate::filter::Filter;
 use crate::model::{Session, Status};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Instant;
 
 /// What a key can ask for; bound to keys in `keys::BINDINGS`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +38,7 @@ pub enum Command {
     Copy,
     Save,
     Help,
+    Follow,
     Quit,
     ForceQuit,
     Suspend,
@@ -132,6 +135,8 @@ pub struct Options {
     pub reveal: bool,
     /// Files being read: `s` refuses to write to any of them.
     pub inputs: Vec<PathBuf>,
+    /// A live tail (`-f`): follow new sessions, show LIVE/PAUSED and the read rate.
+    pub live: bool,
 }
 
 /// What the status bar says about one source.
@@ -183,6 +188,12 @@ pub struct App {
     pub multi_day: bool,
     counts: [usize; 4],
     effects: Vec<Effect>,
+    /// Live-tail state; `None` when the inputs are read once.
+    pub live: Option<live::Live>,
+    /// When the current (or last) action was handled: the status bar's rate is as of then.
+    pub now: Instant,
+    /// A fixed clock for tests.
+    fixed_now: Option<Instant>,
 }
 
 fn status_slot(s: Status) -> usize {
@@ -197,6 +208,9 @@ fn status_slot(s: Status) -> usize {
 impl App {
     pub fn new(opts: Options, filter: Option<Filter>) -> App {
         App {
+            live: opts.live.then(live::Live::new),
+            now: Instant::now(),
+            fixed_now: None,
             opts,
             entries: Vec::new(),
             by_key: HashMap::new(),
@@ -266,6 +280,7 @@ impl App {
 
     /// Applies one action. Returns true when something visible may have changed.
     pub fn update(&mut self, action: Action) -> bool {
+        self.now = self.clock();
         match action {
             Action::Run(c) => self.run(c),
             Action::Type(ch) => self.type_char(ch),
@@ -279,6 +294,7 @@ impl App {
             Action::Wheel(x, y, delta) => {
                 if self.mode == Mode::Normal {
                     if let Some(pane) = self.pane_at(x, y) {
+                        self.pause();
                         self.pane = pane;
                         self.move_by(isize::from(delta));
                     }
@@ -318,6 +334,7 @@ impl App {
     }
 
     fn normal_command(&mut self, c: Command) {
+        self.pause_if_moving(c);
         match c {
             Command::Down => self.move_by(1),
             Command::Up => self.move_by(-1),
@@ -370,9 +387,16 @@ impl App {
                 self.mode = Mode::Help;
                 self.help_scroll = 0;
             }
+            Command::Follow => self.resume(),
             Command::Quit => self.quit = true,
             _ => {}
         }
+    }
+
+    /// Tests: handle every following action at time `t`.
+    #[cfg(test)]
+    pub(crate) fn set_clock(&mut self, t: Instant) {
+        self.fixed_now = Some(t);
     }
 }
 

@@ -29,6 +29,7 @@ impl App {
                 if y > area.y && y + 1 < area.bottom() {
                     let pos = self.list_offset + usize::from(y - area.y - 1);
                     if pos < self.order.len() {
+                        self.pause();
                         self.select_pos(pos);
                     }
                 }

@@ -82,6 +82,7 @@ impl App {
     }
 
     fn go_to(&mut self, pos: usize, hit: Option<usize>, wrapped: bool) {
+        self.pause();
         self.select_pos(pos);
         self.search_hit = hit;
         if let Some(ev) = hit {

@@ -292,3 +292,142 @@ fn the_real_loader_feeds_the_same_sessions_load_all_finds() {
     assert_eq!(a.sources[0].format, Some("4d"));
     assert_eq!(a.sources[0].unparsed, 1);
 }
+
+/// A live-tail viewer (`-f`) fed the test sessions without `Done`, at a fixed time.
+fn live_app(t0: std::time::Instant) -> App {
+    let mut a = App::new(
+        Options {
+            live: true,
+            ..Options::default()
+        },
+        None,
+    );
+    a.set_clock(t0);
+    a.update(Action::Resize(100, 12));
+    let mut ups = updates();
+    ups.pop();
+    a.update(Action::Feed(ups));
+    a
+}
+
+/// The transcript scroll that shows the selected session's last row.
+fn bottom_scroll(a: &App) -> usize {
+    let area = layout::compute(a.size, a.pane).transcript.unwrap();
+    let rows = transcript::row_count(a, a.selected_session().unwrap(), area.width - 2);
+    rows.saturating_sub(usize::from(area.height - 2))
+}
+
+/// A session of its own source starting `hours` after the extra log's first one.
+fn later_session(id: &str, hours: i64) -> Update {
+    let mut s = load_4d("new.log", EXTRA_4D).remove(0);
+    s.id = id.into();
+    s.start = s.start.map(|mut t| {
+        t.when += chrono::Duration::hours(hours);
+        t
+    });
+    Update::Session {
+        source: 7,
+        index: hours as usize,
+        session: Box::new(s),
+    }
+}
+
+/// The open session of the extra log with `more` further lines: it grows in place.
+fn grown_open_session(more: &[&str]) -> Update {
+    let mut text = EXTRA_4D.to_owned();
+    for (i, line) in more.iter().enumerate() {
+        text.push_str(&format!("{} 2026-03-02T11:30:01.000 21 51 {line}\n", 18 + i));
+    }
+    Update::Session {
+        source: 1,
+        index: 1,
+        session: Box::new(load_4d("extra.log", &text).remove(1)),
+    }
+}
+
+#[test]
+fn following_selects_the_newest_session_and_sticks_to_its_bottom() {
+    let mut a = live_app(std::time::Instant::now());
+    assert!(a.following());
+    assert_eq!(selected_id(&a), "21/51", "the newest session");
+    a.update(Action::Feed(vec![grown_open_session(&[
+        "S < \"250-relay.example.com\"",
+        "S < \"250-PIPELINING\"",
+        "S < \"250 AUTH PLAIN LOGIN\"",
+        "C > \"AUTH PLAIN AGFAZXhhbXBsZS5vcmcAc2VjcmV0\"",
+        "S < \"235 2.7.0 Authentication successful\"",
+    ])]));
+    assert_eq!(selected_id(&a), "21/51");
+    assert!(a.scroll > 0, "the grown transcript does not fit");
+    assert_eq!(a.scroll, bottom_scroll(&a), "transcript at its end");
+    a.update(Action::Feed(vec![later_session("new/1", 2)]));
+    assert_eq!(selected_id(&a), "new/1", "a new session is selected at once");
+    assert_eq!(a.selected_pos(), Some(a.visible_len() - 1));
+    assert_eq!(a.scroll, bottom_scroll(&a));
+    // Switching panes is not a move: still following.
+    run(&mut a, &[Command::SwitchPane]);
+    a.update(Action::Feed(vec![later_session("new/2", 3)]));
+    assert!(a.following());
+    assert_eq!(selected_id(&a), "new/2");
+}
+
+#[test]
+fn a_move_pauses_following_and_f_resumes_it() {
+    let mut a = live_app(std::time::Instant::now());
+    run(&mut a, &[Command::Up]);
+    assert!(!a.following(), "any move pauses");
+    assert_eq!(selected_id(&a), "20/50");
+    a.update(Action::Feed(vec![later_session("new/1", 2)]));
+    assert_eq!(selected_id(&a), "20/50", "paused: the selection stays put");
+    assert_eq!(a.visible_len(), 6, "the new session is listed");
+    // The transcript of a growing session keeps the user's scroll while paused.
+    run(&mut a, &[Command::Down, Command::FocusTranscript, Command::Top]);
+    assert_eq!(selected_id(&a), "21/51");
+    a.update(Action::Feed(vec![grown_open_session(&[
+        "S < \"250 relay.example.com\"",
+    ])]));
+    assert_eq!((selected_id(&a), a.scroll), ("21/51".to_owned(), 0));
+    run(&mut a, &[Command::Follow]);
+    assert!(a.following());
+    assert_eq!(selected_id(&a), "new/1");
+    assert_eq!(a.scroll, bottom_scroll(&a));
+    // Every kind of move pauses: a page, a search match, the decisive reply, a click.
+    for cmds in [
+        &[Command::PageUp][..],
+        &[Command::Bottom],
+        &[Command::Decisive],
+        &[Command::Search, Command::Submit, Command::NextMatch],
+    ] {
+        run(&mut a, &[Command::Follow]);
+        run(&mut a, cmds);
+        assert!(!a.following(), "{cmds:?} pauses");
+    }
+    run(&mut a, &[Command::Follow]);
+    a.update(Action::Click(5, 2));
+    assert!(!a.following(), "a click on a session pauses");
+}
+
+#[test]
+fn follower_notices_show_as_notices_not_problems() {
+    let t0 = std::time::Instant::now();
+    let mut a = live_app(t0);
+    a.update(Action::Feed(vec![Update::Problem(
+        "send.log: does not exist yet; waiting for it to appear".into(),
+    )]));
+    assert!(a.problems.is_empty() && a.message.is_none());
+    let notice = |a: &App| a.live.as_ref().unwrap().notice.as_ref().map(|n| n.0.clone());
+    assert!(notice(&a).unwrap().contains("waiting"));
+    a.set_clock(t0 + std::time::Duration::from_secs(1));
+    a.update(Action::Feed(vec![later_session("new/1", 2)]));
+    assert!(notice(&a).is_some(), "a fresh notice stays a while");
+    a.set_clock(t0 + std::time::Duration::from_secs(9));
+    run(&mut a, &[Command::Up]);
+    assert!(notice(&a).is_some(), "a key does not clear it");
+    a.update(Action::Feed(vec![later_session("new/2", 3)]));
+    assert_eq!(notice(&a), None, "later data replaces an old notice");
+    // Without -f, F says what it is for and nothing follows.
+    let mut once = app();
+    run(&mut once, &[Command::Follow]);
+    assert!(!once.following());
+    assert!(once.message.as_deref().unwrap().contains("-f"));
+}

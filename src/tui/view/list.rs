@@ -129,6 +129,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(block, area);
     if app.visible_len() == 0 {
         let msg = match (app.total(), app.done) {
+            (0, false) if app.live.is_some() => "Waiting for sessions…",
             (0, false) => "Loading…",
             (0, true) => "No sessions found.",
             _ => "No session matches (c clears the filter).",

@@ -1,5 +1,6 @@
-//! The two bottom lines: a status bar (files and formats, counts per status, filter,
-//! position, unparsed lines, loading progress) and a line for the prompt, a message or hints.
+//! The two bottom lines: a status bar (live-tail state and notices, files and formats, counts
+//! per status, filter, position, unparsed lines, loading progress) and a line for the prompt,
+//! a message or hints.
 
 use super::text::{fit, width};
 use crate::sanitize::escape_controls;
@@ -52,16 +53,32 @@ fn progress(app: &App) -> Option<String> {
     })
 }
 
+/// Live tail: `LIVE 12 lines/s` or `PAUSED (F follows)`, then the follower's notice; first,
+/// so a narrow screen still shows them.
+fn live(app: &App) -> Vec<String> {
+    let Some(live) = &app.live else { return Vec::new() };
+    let mut parts = vec![match (app.done, live.following) {
+        (true, _) => "ENDED (every input has ended)".to_owned(),
+        (false, true) => format!("LIVE {}", live.rate_text(app.now)),
+        (false, false) => format!("PAUSED (F follows) {}", live.rate_text(app.now)),
+    }];
+    if let Some((notice, _)) = &live.notice {
+        parts.push(notice.clone());
+    }
+    parts
+}
+
 /// The status bar text.
 pub fn status_text(app: &App, t: &Theme) -> String {
     let [ok, fail, part, open] = app.counts();
-    let mut parts = vec![
+    let mut parts = live(app);
+    parts.extend([
         files(app),
         format!(
             "{} sessions: {ok} OK {fail} FAIL {part} PART {open} OPEN",
             app.total()
         ),
-    ];
+    ]);
     let mut shown = Vec::new();
     if app.failed_only {
         shown.push("failed only".to_owned());

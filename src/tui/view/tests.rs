@@ -274,3 +274,39 @@ fn sessions_on_several_days_show_dates() {
         "{t}"
     );
 }
+
+#[test]
+fn live_tail_shows_live_and_the_rate_then_paused() {
+    let mut a = App::new(
+        Options {
+            color: true,
+            live: true,
+            ..Options::default()
+        },
+        None,
+    );
+    a.set_clock(std::time::Instant::now());
+    a.update(Action::Resize(80, 24));
+    let mut ups = updates();
+    ups.pop(); // a follower never sends Done for a file
+    a.update(Action::Feed(ups));
+    let t = text(&render(&a));
+    let status = t.lines().nth(22).unwrap();
+    assert!(status.starts_with("LIVE 20 lines/s"), "{t}");
+    assert!(t.contains("Sessions 5/5"), "newest selected:\n{t}");
+    insta::assert_snapshot!(t);
+    run(&mut a, &[Command::Up]);
+    a.update(Action::Feed(vec![crate::feed::Update::Problem(
+        "extra.log: truncated; reading it again from its start".into(),
+    )]));
+    let t = text(&render(&a));
+    let status = t.lines().nth(22).unwrap();
+    assert!(
+        status.starts_with("PAUSED (F follows) 20 lines/s │ extra.log: truncated"),
+        "{t}"
+    );
+    assert!(
+        !t.lines().nth(23).unwrap().contains("truncated"),
+        "not an error line"
+    );
+}

@@ -213,6 +213,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let Some(s) = app.selected_session() else {
         let msg = if app.done {
             "No session to show."
+        } else if app.live.is_some() {
+            "Waiting for sessions…"
         } else {
             "Loading…"
         };
