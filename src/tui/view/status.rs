@@ -68,17 +68,15 @@ fn live(app: &App) -> Vec<String> {
     parts
 }
 
-/// The status bar text.
+/// The status bar text. What a user acts on comes first (counts, filter, position), the file
+/// and format list last, because a narrow terminal cuts the end of the line.
 pub fn status_text(app: &App, t: &Theme) -> String {
     let [ok, fail, part, open] = app.counts();
     let mut parts = live(app);
-    parts.extend([
-        files(app),
-        format!(
-            "{} sessions: {ok} OK {fail} FAIL {part} PART {open} OPEN",
-            app.total()
-        ),
-    ]);
+    parts.push(format!(
+        "{} sessions: {ok} OK {fail} FAIL {part} PART {open} OPEN",
+        app.total()
+    ));
     let mut shown = Vec::new();
     if app.failed_only {
         shown.push("failed only".to_owned());
@@ -101,6 +99,7 @@ pub fn status_text(app: &App, t: &Theme) -> String {
     if let Some(p) = progress(app) {
         parts.push(p);
     }
+    parts.push(files(app));
     escape_controls(&parts.join(t.sep())).into_owned()
 }
 
