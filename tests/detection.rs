@@ -13,6 +13,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("smartermail-smtp", "smartermail-smtp"),
     ("smartermail-delivery", "smartermail-delivery"),
     ("outlook-express", "outlook-express"),
+    ("hmailserver", "hmailserver"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

@@ -6,6 +6,7 @@ use crate::model::{InfoKind, Timestamp};
 use crate::wrapper::Wrapper;
 
 pub mod fourd;
+pub mod hmailserver;
 pub mod outlook_express;
 pub mod smartermail_delivery;
 pub mod smartermail_smtp;
@@ -112,6 +113,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &smartermail_smtp::SmarterMailSmtp,
         &smartermail_delivery::SmarterMailDelivery,
         &outlook_express::OutlookExpress,
+        &hmailserver::HMailServer,
     ]
 }
 
