@@ -14,6 +14,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("smartermail-delivery", "smartermail-delivery"),
     ("outlook-express", "outlook-express"),
     ("hmailserver", "hmailserver"),
+    ("haraka", "haraka"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

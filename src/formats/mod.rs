@@ -6,6 +6,7 @@ use crate::model::{InfoKind, Timestamp};
 use crate::wrapper::Wrapper;
 
 pub mod fourd;
+pub mod haraka;
 pub mod hmailserver;
 pub mod outlook_express;
 pub mod smartermail_delivery;
@@ -114,6 +115,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &smartermail_delivery::SmarterMailDelivery,
         &outlook_express::OutlookExpress,
         &hmailserver::HMailServer,
+        &haraka::Haraka,
     ]
 }
 
