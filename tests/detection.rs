@@ -15,6 +15,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("outlook-express", "outlook-express"),
     ("hmailserver", "hmailserver"),
     ("haraka", "haraka"),
+    ("opensmtpd", "opensmtpd"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

@@ -8,6 +8,7 @@ use crate::wrapper::Wrapper;
 pub mod fourd;
 pub mod haraka;
 pub mod hmailserver;
+pub mod opensmtpd;
 pub mod outlook_express;
 pub mod smartermail_delivery;
 pub mod smartermail_smtp;
@@ -116,6 +117,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &outlook_express::OutlookExpress,
         &hmailserver::HMailServer,
         &haraka::Haraka,
+        &opensmtpd::OpenSmtpd,
     ]
 }
 
