@@ -16,6 +16,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("hmailserver", "hmailserver"),
     ("haraka", "haraka"),
     ("opensmtpd", "opensmtpd"),
+    ("sendmail", "sendmail"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

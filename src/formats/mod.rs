@@ -10,6 +10,7 @@ pub mod haraka;
 pub mod hmailserver;
 pub mod opensmtpd;
 pub mod outlook_express;
+pub mod sendmail;
 pub mod smartermail_delivery;
 pub mod smartermail_smtp;
 
@@ -118,6 +119,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &hmailserver::HMailServer,
         &haraka::Haraka,
         &opensmtpd::OpenSmtpd,
+        &sendmail::Sendmail,
     ]
 }
 
