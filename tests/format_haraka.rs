@@ -111,3 +111,65 @@ fn plain_lines_without_stamps_and_delivered_alone() {
     assert_eq!(sessions[1].verdict.outcome.as_str(), "delivered");
     assert_eq!(report.unparsed_count, 0);
 }
+
+mod hostile {
+    use proptest::prelude::*;
+    use smtpscope::formats;
+    use smtpscope::load::{load_reader, LoadOptions};
+    use std::io::Cursor;
+
+    /// Grammar pieces mixed with junk, so random input reaches the parser's deeper rules.
+    const FRAGMENTS: &[&str] = &[
+        "[PROTOCOL] [3F2A9C41-6B7D-4E10-9A2B-5C8D7E6F1A01] [core] ",
+        "[NOTICE] [3F2A9C41-6B7D-4E10-9A2B-5C8D7E6F1A01.1] [outbound] ",
+        "2026-07-23 10:05:00.123456789  ",
+        "@4000000069d1a0c11dcd6500 ",
+        "@4fffffffffffffffffffffff ",
+        "S: ",
+        "C: ",
+        " state=1",
+        "connect ip=192.0.2.1 port=1 local_ip=",
+        "disconnect ip=",
+        "delivered ip=",
+        "temp_fail",
+        "bounce",
+        "dropped connection",
+        "\\r\\n",
+        "250-",
+        "250 ",
+        "334 ",
+        "354 ",
+        "550 5.1.1 ",
+        "AUTH LOGIN",
+        "MAIL FROM:<a@b>",
+        ".",
+        "\t",
+        "日本語",
+        "\u{1b}[2J",
+    ];
+
+    fn soup() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                prop::sample::select(FRAGMENTS).prop_map(|s| s.as_bytes().to_vec()),
+                prop::collection::vec(any::<u8>(), 0..8),
+                Just(b"\n".to_vec()),
+            ],
+            0..60,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// The parser survives any mix of its grammar and junk.
+        #[test]
+        fn parser_never_panics(data in soup()) {
+            let opts = LoadOptions { format: formats::by_name("haraka"), year: None };
+            prop_assert!(opts.format.is_some());
+            let loaded = load_reader("fuzz".into(), Cursor::new(data), &opts, 2026);
+            prop_assert!(loaded.is_ok());
+        }
+    }
+}

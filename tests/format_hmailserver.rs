@@ -139,3 +139,61 @@ fn a_reused_session_id_after_creating_session_is_a_new_session() {
     assert_eq!(sessions[1].client.as_deref(), Some("192.0.2.9"));
     assert_eq!(verdict(&sessions[1]), "failure 554 -");
 }
+
+mod hostile {
+    use proptest::prelude::*;
+    use smtpscope::formats;
+    use smtpscope::load::{load_reader, LoadOptions};
+    use std::io::Cursor;
+
+    /// Grammar pieces mixed with junk, so random input reaches the parser's deeper rules.
+    const FRAGMENTS: &[&str] = &[
+        "\"SMTPD\"\t12\t4101\t\"2026-02-03 09:14:02.113\"\t\"192.0.2.4\"\t\"",
+        "\"SMTPC\"\t12\t4101\t\"2026-02-03 09:14:02\"\t\"\"\t\"",
+        "\"DEBUG\"\t3\t\"2026-02-03 09:14:02.000\"\t\"",
+        "Creating session 4101",
+        "Ending session 4101",
+        "Session: 4101, ",
+        "SENT: ",
+        "RECEIVED: ",
+        "[nl]",
+        "***",
+        "\"POP3D\"\t",
+        "250-",
+        "250 ",
+        "334 ",
+        "354 ",
+        "550 5.1.1 ",
+        "AUTH LOGIN",
+        "MAIL FROM:<a@b>",
+        ".",
+        "\t",
+        "日本語",
+        "\u{1b}[2J",
+    ];
+
+    fn soup() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                prop::sample::select(FRAGMENTS).prop_map(|s| s.as_bytes().to_vec()),
+                prop::collection::vec(any::<u8>(), 0..8),
+                Just(b"\n".to_vec()),
+            ],
+            0..60,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// The parser survives any mix of its grammar and junk.
+        #[test]
+        fn parser_never_panics(data in soup()) {
+            let opts = LoadOptions { format: formats::by_name("hmailserver"), year: None };
+            prop_assert!(opts.format.is_some());
+            let loaded = load_reader("fuzz".into(), Cursor::new(data), &opts, 2026);
+            prop_assert!(loaded.is_ok());
+        }
+    }
+}

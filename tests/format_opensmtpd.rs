@@ -151,3 +151,64 @@ fn bare_report_lines_without_syslog() {
     assert_eq!(sessions[0].verdict.outcome.as_str(), "deferred");
     assert_eq!(sessions[0].client.as_deref(), Some("192.0.2.5"));
 }
+
+mod hostile {
+    use proptest::prelude::*;
+    use smtpscope::formats;
+    use smtpscope::load::{load_reader, LoadOptions};
+    use std::io::Cursor;
+
+    /// Grammar pieces mixed with junk, so random input reaches the parser's deeper rules.
+    const FRAGMENTS: &[&str] = &[
+        "0123456789abcdef smtp ",
+        "0123456789abcdef mta ",
+        "0123456789abcdef mda ",
+        "connected address=",
+        "connecting address=smtp://",
+        "failed-command command=\"",
+        "result=\"",
+        "disconnected reason=",
+        "delivery result=\"TempFail\" stat=\"",
+        "message msgid=1",
+        "authentication user=a result=",
+        "smtp: 0x1: >>> ",
+        "mta: 0x1: <<< ",
+        "Feb  3 09:14:02 mx1 smtpd[4242]: ",
+        "250-",
+        "250 ",
+        "334 ",
+        "354 ",
+        "550 5.1.1 ",
+        "AUTH LOGIN",
+        "MAIL FROM:<a@b>",
+        ".",
+        "\t",
+        "日本語",
+        "\u{1b}[2J",
+    ];
+
+    fn soup() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                prop::sample::select(FRAGMENTS).prop_map(|s| s.as_bytes().to_vec()),
+                prop::collection::vec(any::<u8>(), 0..8),
+                Just(b"\n".to_vec()),
+            ],
+            0..60,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// The parser survives any mix of its grammar and junk.
+        #[test]
+        fn parser_never_panics(data in soup()) {
+            let opts = LoadOptions { format: formats::by_name("opensmtpd"), year: None };
+            prop_assert!(opts.format.is_some());
+            let loaded = load_reader("fuzz".into(), Cursor::new(data), &opts, 2026);
+            prop_assert!(loaded.is_ok());
+        }
+    }
+}

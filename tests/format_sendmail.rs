@@ -154,3 +154,64 @@ Mar  1 10:05:00 host sendmail[900]: 621A0500000900: from=<a@example.org>, size=1
     assert_eq!(verdicts(&sessions), ["failure - -", "success - -"]);
     assert_eq!(sessions[1].client.as_deref(), Some("pc2 [192.0.2.2]"));
 }
+
+mod hostile {
+    use proptest::prelude::*;
+    use smtpscope::formats;
+    use smtpscope::load::{load_reader, LoadOptions};
+    use std::io::Cursor;
+
+    /// Grammar pieces mixed with junk, so random input reaches the parser's deeper rules.
+    const FRAGMENTS: &[&str] = &[
+        "Feb  3 09:14:02 mx1 sm-mta[4301]: ",
+        "613E9E2x004301: ",
+        "NOQUEUE: ",
+        "from=<a@b>, nrcpts=0, relay=",
+        "to=<a@b>, dsn=",
+        ", stat=Deferred: ",
+        "ruleset=check_rcpt, reject=",
+        "lost input channel from ",
+        " did not issue MAIL/EXPN/VRFY/ETRN",
+        "STARTTLS=client, relay=",
+        "AUTH failure ",
+        "05120 >>> ",
+        "05120 <<< ",
+        "05133 === CONNECT ",
+        "250-",
+        "250 ",
+        "334 ",
+        "354 ",
+        "550 5.1.1 ",
+        "AUTH LOGIN",
+        "MAIL FROM:<a@b>",
+        ".",
+        "\t",
+        "日本語",
+        "\u{1b}[2J",
+    ];
+
+    fn soup() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                prop::sample::select(FRAGMENTS).prop_map(|s| s.as_bytes().to_vec()),
+                prop::collection::vec(any::<u8>(), 0..8),
+                Just(b"\n".to_vec()),
+            ],
+            0..60,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// The parser survives any mix of its grammar and junk.
+        #[test]
+        fn parser_never_panics(data in soup()) {
+            let opts = LoadOptions { format: formats::by_name("sendmail"), year: None };
+            prop_assert!(opts.format.is_some());
+            let loaded = load_reader("fuzz".into(), Cursor::new(data), &opts, 2026);
+            prop_assert!(loaded.is_ok());
+        }
+    }
+}
