@@ -17,6 +17,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("haraka", "haraka"),
     ("opensmtpd", "opensmtpd"),
     ("sendmail", "sendmail"),
+    ("mailenable", "mailenable"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

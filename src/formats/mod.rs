@@ -8,6 +8,7 @@ use crate::wrapper::Wrapper;
 pub mod fourd;
 pub mod haraka;
 pub mod hmailserver;
+pub mod mailenable;
 pub mod opensmtpd;
 pub mod outlook_express;
 pub mod sendmail;
@@ -120,6 +121,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &haraka::Haraka,
         &opensmtpd::OpenSmtpd,
         &sendmail::Sendmail,
+        &mailenable::MailEnable,
     ]
 }
 
