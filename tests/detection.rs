@@ -18,6 +18,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("opensmtpd", "opensmtpd"),
     ("sendmail", "sendmail"),
     ("mailenable", "mailenable"),
+    ("stalwart", "stalwart"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

@@ -14,6 +14,7 @@ pub mod outlook_express;
 pub mod sendmail;
 pub mod smartermail_delivery;
 pub mod smartermail_smtp;
+pub mod stalwart;
 
 /// One input line after wrapper stripping.
 #[derive(Clone, Debug)]
@@ -122,6 +123,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &opensmtpd::OpenSmtpd,
         &sendmail::Sendmail,
         &mailenable::MailEnable,
+        &stalwart::Stalwart,
     ]
 }
 
