@@ -54,7 +54,7 @@ fn native(text: &str, year: i32) -> (&str, Option<Timestamp>) {
         return (text, None);
     }
     let (w, rest) = crate::wrapper::strip(text, year);
-    if rest.len() < text.len() && w.program.is_some_and(|p| p.ends_with("smtpd")) {
+    if rest.len() < text.len() && w.program == Some("smtpd") {
         return (rest, w.time);
     }
     (text, None)
