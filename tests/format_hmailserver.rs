@@ -140,6 +140,23 @@ fn a_reused_session_id_after_creating_session_is_a_new_session() {
     assert_eq!(verdict(&sessions[1]), "failure 554 -");
 }
 
+#[test]
+fn without_debug_lines_a_second_greeting_begins_a_new_session() {
+    let text = "\
+\"SMTPD\"\t1\t3\t\"2026-02-03 10:00:00.000\"\t\"192.0.2.4\"\t\"SENT: 220 mx ESMTP\"
+\"SMTPD\"\t1\t3\t\"2026-02-03 10:00:00.100\"\t\"192.0.2.4\"\t\"RECEIVED: STARTTLS\"
+\"SMTPD\"\t1\t3\t\"2026-02-03 10:00:00.200\"\t\"192.0.2.4\"\t\"SENT: 220 Ready to start TLS\"
+\"SMTPD\"\t1\t3\t\"2026-02-03 10:00:01.000\"\t\"192.0.2.4\"\t\"RECEIVED: QUIT\"
+\"SMTPD\"\t1\t3\t\"2026-02-03 10:00:01.000\"\t\"192.0.2.4\"\t\"SENT: 221 goodbye\"
+\"SMTPD\"\t1\t3\t\"2026-02-04 08:00:00.000\"\t\"203.0.113.9\"\t\"SENT: 220 mx ESMTP\"
+";
+    let (sessions, _) = load_text(text);
+    let ids: Vec<_> = sessions.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["3", "3#2"]);
+    assert_eq!(directions(&sessions[0]), "SCSCS");
+    assert_eq!(sessions[1].client.as_deref(), Some("203.0.113.9"));
+}
+
 mod hostile {
     use proptest::prelude::*;
     use smtpscope::formats;

@@ -66,6 +66,9 @@ struct Parser {
     known: HashSet<String>,
     /// Sessions whose peer address has been given.
     with_peer: HashSet<String>,
+    /// Sessions that have shown their greeting, and those waiting for STARTTLS's `220`.
+    greeted: HashSet<String>,
+    starttls: HashSet<String>,
 }
 
 impl LineParser for Parser {
@@ -95,22 +98,26 @@ impl Parser {
             out.push("", number, None, Item::Unparsed(fields.join("\t")));
             return;
         }
+        let direction = if let Some(p) = text.strip_prefix("SENT: ") {
+            Some((true, p))
+        } else {
+            text.strip_prefix("RECEIVED: ").map(|p| (false, p))
+        };
+        // The logger's own side is the server in SMTPD lines and the client in SMTPC lines.
+        let from_server = direction.map(|(sent, _)| sent == server_role);
+        if let Some((_, payload)) = direction {
+            self.track_greeting(key, from_server == Some(true), payload, number, time, out);
+        }
         self.known.insert(key.to_owned());
         if self.with_peer.insert(key.to_owned()) {
             let peer = (!ip.is_empty()).then(|| ip.to_owned());
             let (client, server) = if server_role { (peer, None) } else { (None, peer) };
             out.push(key, number, time, Item::Peers { client, server });
         }
-        let (sent, payload) = if let Some(p) = text.strip_prefix("SENT: ") {
-            (true, p)
-        } else if let Some(p) = text.strip_prefix("RECEIVED: ") {
-            (false, p)
-        } else {
+        let (Some((_, payload)), Some(from_server)) = (direction, from_server) else {
             out.push(key, number, time, Item::Info(InfoKind::Note, text.to_owned()));
             return;
         };
-        // The logger's own side is the server in SMTPD lines and the client in SMTPC lines.
-        let from_server = sent == server_role;
         for piece in pieces(payload) {
             let item = if from_server {
                 Item::Server(piece.to_owned())
@@ -118,6 +125,33 @@ impl Parser {
                 Item::Client(piece.to_owned())
             };
             out.push(key, number, time, item);
+        }
+    }
+
+    /// A second greeting under one session id (ids restart at 1 when the service restarts,
+    /// and without debug logging no `Creating session` line says so) begins a new session;
+    /// the `220` after STARTTLS is no greeting.
+    fn track_greeting(
+        &mut self,
+        key: &str,
+        from_server: bool,
+        payload: &str,
+        number: u64,
+        time: Option<Timestamp>,
+        out: &mut Out<'_>,
+    ) {
+        if !from_server {
+            if payload.trim().eq_ignore_ascii_case("STARTTLS") {
+                self.starttls.insert(key.to_owned());
+            }
+            return;
+        }
+        if !payload.starts_with("220") || self.starttls.remove(key) {
+            return;
+        }
+        if !self.greeted.insert(key.to_owned()) {
+            out.push(key, number, time, Item::Begin);
+            self.with_peer.remove(key);
         }
     }
 
@@ -129,6 +163,8 @@ impl Parser {
             Some(key) if lower.starts_with("creating session") => {
                 self.known.insert(key.clone());
                 self.with_peer.remove(&key);
+                self.greeted.remove(&key);
+                self.starttls.remove(&key);
                 out.push(&key, number, time, Item::Begin);
                 out.push(
                     &key,
