@@ -155,6 +155,19 @@ Mar  1 10:05:00 host sendmail[900]: 621A0500000900: from=<a@example.org>, size=1
     assert_eq!(sessions[1].client.as_deref(), Some("pc2 [192.0.2.2]"));
 }
 
+#[test]
+fn a_tls_line_after_a_transaction_is_a_new_connection_by_a_reused_pid() {
+    let text = "\
+Mar  1 10:00:00 host sm-mta[700]: 621A0000000700: from=<a@example.org>, size=100, class=0, nrcpts=1, proto=ESMTP, daemon=MTA, relay=pc [192.0.2.1]
+Mar  1 11:00:00 host sm-mta[700]: STARTTLS=server, relay=other [192.0.2.9], version=TLSv1.3, verify=NO, cipher=TLS_AES_128_GCM_SHA256, bits=128/128
+Mar  1 11:00:01 host sm-mta[700]: AUTH failure (LOGIN): authentication failure (-13) SASL(-13): authentication failure: checkpass failed, user=x, relay=other [192.0.2.9]
+";
+    let (sessions, _) = load_text(text);
+    assert_eq!(ids(&sessions), ["700", "700#2"]);
+    assert_eq!(verdicts(&sessions), ["success - -", "failure - -"]);
+    assert_eq!(sessions[1].client.as_deref(), Some("other [192.0.2.9]"));
+}
+
 mod hostile {
     use proptest::prelude::*;
     use smtpscope::formats;

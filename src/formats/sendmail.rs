@@ -6,7 +6,8 @@
 //!   are keyed by the **queue id**, one session per message's deliveries, because sendmail
 //!   usually delivers from another process, later, and retries under the same queue id.
 //!   Rejections become replies to the command their ruleset checks; `from=… nrcpts=0` (the
-//!   transaction was dropped with no recipient) ends the transaction.
+//!   transaction was dropped with no recipient) ends the transaction. A reused pid is noticed
+//!   only when a TLS or AUTH line follows a transaction (both come before MAIL).
 //! - the `-X file` traffic log: `<pid> <<< line` (read), `>>> line` (written), `=== event`.
 //!   Direction depends on the role, taken from the content: a process that writes the
 //!   greeting (`>>> 220`) is the server, one that reads it (or logs `=== CONNECT`) the client.
@@ -95,6 +96,9 @@ struct Parser {
     /// Pids that logged a connection line: their other queue-id notes are the connection's;
     /// other processes' notes (`DSN:` after a bounce) belong to the message's deliveries.
     connections: HashSet<String>,
+    /// Pids whose connection already logged a transaction: a TLS or AUTH line after that
+    /// (both only come before MAIL) is a new connection by a reused pid.
+    transacted: HashSet<String>,
 }
 
 impl LineParser for Parser {
@@ -134,6 +138,7 @@ impl LineParser for Parser {
                 let key = delivery_key(text).unwrap_or(&pid).to_owned();
                 out.push(&key, n, t, Item::Info(InfoKind::TlsStarted, held));
             }
+            self.pid_reuse(&pid, text, line.number, time, &mut out);
             syslog(&pid, text, line.number, time, &mut self.connections, &mut out);
         } else {
             out.push("", line.number, None, Item::Unparsed(line.text.to_owned()));
@@ -142,6 +147,20 @@ impl LineParser for Parser {
 }
 
 impl Parser {
+    fn pid_reuse(&mut self, pid: &str, text: &str, n: u64, time: Option<Timestamp>, out: &mut Out<'_>) {
+        let message = QUEUED
+            .captures(text)
+            .and_then(|c| c.get(2))
+            .map_or(text, |m| m.as_str());
+        if message.starts_with("from=") || message.starts_with("ruleset=") {
+            self.transacted.insert(pid.to_owned());
+        } else if (message.starts_with("STARTTLS=server") || message.starts_with("AUTH"))
+            && self.transacted.remove(pid)
+        {
+            out.push(pid, n, time, Item::Begin);
+        }
+    }
+
     fn traffic(&mut self, pid: &str, marker: &str, text: &str, n: u64, out: &mut Out<'_>) {
         if marker == "===" {
             if text.starts_with("CONNECT") || text.starts_with("EXEC") {
