@@ -19,6 +19,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("sendmail", "sendmail"),
     ("mailenable", "mailenable"),
     ("stalwart", "stalwart"),
+    ("mdaemon", "mdaemon"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

@@ -9,6 +9,7 @@ pub mod fourd;
 pub mod haraka;
 pub mod hmailserver;
 pub mod mailenable;
+pub mod mdaemon;
 pub mod opensmtpd;
 pub mod outlook_express;
 pub mod sendmail;
@@ -124,6 +125,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &sendmail::Sendmail,
         &mailenable::MailEnable,
         &stalwart::Stalwart,
+        &mdaemon::MDaemon,
     ]
 }
 
