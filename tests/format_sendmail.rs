@@ -168,6 +168,25 @@ Mar  1 11:00:01 host sm-mta[700]: AUTH failure (LOGIN): authentication failure (
     assert_eq!(sessions[1].client.as_deref(), Some("other [192.0.2.9]"));
 }
 
+#[test]
+fn traffic_log_pid_reuse_and_starttls() {
+    let text = "\
+07001 >>> 220 mx1.example.net ESMTP Sendmail
+07001 <<< STARTTLS
+07001 >>> 220 2.0.0 Ready to start TLS
+07001 <<< QUIT
+07001 >>> 221 2.0.0 closing connection
+07001 >>> 220 mx1.example.net ESMTP Sendmail
+07001 <<< QUIT
+07001 >>> 221 2.0.0 closing connection
+";
+    let (sessions, report) = load_text(text);
+    assert_eq!(report.format, Some("sendmail"));
+    assert_eq!(ids(&sessions), ["07001", "07001#2"]);
+    assert_eq!(directions(&sessions[0]), "SCSCS");
+    assert_eq!(directions(&sessions[1]), "SCS");
+}
+
 mod hostile {
     use proptest::prelude::*;
     use smtpscope::formats;

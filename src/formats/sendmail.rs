@@ -99,6 +99,9 @@ struct Parser {
     /// Pids whose connection already logged a transaction: a TLS or AUTH line after that
     /// (both only come before MAIL) is a new connection by a reused pid.
     transacted: HashSet<String>,
+    /// `-X` daemon pids that wrote their greeting, and those waiting for STARTTLS's `220`.
+    greeted: HashSet<String>,
+    starttls: HashSet<String>,
 }
 
 impl LineParser for Parser {
@@ -161,6 +164,20 @@ impl Parser {
         }
     }
 
+    /// A daemon pid writing a second greeting (not STARTTLS's `220`) serves a new connection.
+    fn server_greeting(&mut self, pid: &str, from_server: bool, text: &str, n: u64, out: &mut Out<'_>) {
+        if !from_server {
+            if text.trim().eq_ignore_ascii_case("STARTTLS") {
+                self.starttls.insert(pid.to_owned());
+            }
+        } else if text.starts_with("220")
+            && !self.starttls.remove(pid)
+            && !self.greeted.insert(pid.to_owned())
+        {
+            out.push(pid, n, None, Item::Begin);
+        }
+    }
+
     fn traffic(&mut self, pid: &str, marker: &str, text: &str, n: u64, out: &mut Out<'_>) {
         if marker == "===" {
             if text.starts_with("CONNECT") || text.starts_with("EXEC") {
@@ -191,6 +208,9 @@ impl Parser {
             }
         });
         let from_server = written == (role == Role::Server);
+        if role == Role::Server {
+            self.server_greeting(pid, from_server, text, n, out);
+        }
         let item = if from_server {
             Item::Server(text.to_owned())
         } else {
