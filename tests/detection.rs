@@ -33,6 +33,13 @@ const EXPECTED: &[(&str, &str)] = &[
     ("ruby-net-smtp", "ruby-net-smtp"),
     ("perl-net-smtp", "perl-net-smtp"),
     ("manual", "manual"),
+    ("hmailserver", "hmailserver"),
+    ("haraka", "haraka"),
+    ("opensmtpd", "opensmtpd"),
+    ("sendmail", "sendmail"),
+    ("mailenable", "mailenable"),
+    ("stalwart", "stalwart"),
+    ("mdaemon", "mdaemon"),
 ];
 
 fn expected_format(file: &str) -> &'static str {

@@ -11,20 +11,27 @@ pub mod exchange;
 pub mod exim;
 pub mod exim_debug;
 pub mod fourd;
+pub mod haraka;
+pub mod hmailserver;
 pub mod iis_smtp;
 pub mod javamail;
+pub mod mailenable;
 pub mod mailkit;
 pub mod manual;
+pub mod mdaemon;
 pub mod msmtp;
 pub mod nodemailer;
+pub mod opensmtpd;
 pub mod outlook_express;
 pub mod perl_net_smtp;
 pub mod phpmailer;
 pub mod postfix;
 pub mod ruby_net_smtp;
+pub mod sendmail;
 pub mod smartermail_delivery;
 pub mod smartermail_smtp;
 pub mod smtplib;
+pub mod stalwart;
 pub mod swaks;
 pub mod transcript;
 
@@ -162,6 +169,13 @@ pub fn all() -> &'static [&'static dyn Format] {
         &msmtp::Msmtp,
         &ruby_net_smtp::RubyNetSmtp,
         &perl_net_smtp::PerlNetSmtp,
+        &hmailserver::HMailServer,
+        &haraka::Haraka,
+        &opensmtpd::OpenSmtpd,
+        &sendmail::Sendmail,
+        &mailenable::MailEnable,
+        &stalwart::Stalwart,
+        &mdaemon::MDaemon,
         // Last: the catch-all for pasted telnet/openssl sessions.
         &manual::Manual,
     ]
