@@ -244,7 +244,10 @@ pub fn load_reader(
                 // Keep what was read; say where reading stopped.
                 return match pipe.finish() {
                     Ok(ok) if !ok.0.is_empty() => {
-                        eprintln!("smtpscope: {name}: reading stopped early: {e}; showing what was read");
+                        eprintln!(
+                            "smtpscope: {}: reading stopped early: {e}; showing what was read",
+                            crate::sanitize::escape_controls(&name)
+                        );
                         Ok(ok)
                     }
                     _ => Err(LoadError::Io(format!("{name}: cannot read: {e}"))),
@@ -293,6 +296,11 @@ pub fn load_all(inputs: &[Input], opts: &LoadOptions) -> Loaded {
     for input in inputs {
         match load_input(input, opts) {
             Ok((sessions, report)) => {
+                if report.lines == 0 {
+                    loaded
+                        .problems
+                        .push(format!("{}: empty file (nothing to read)", report.name));
+                }
                 loaded.sessions.extend(sessions);
                 loaded.sources.push(report);
             }

@@ -5,6 +5,8 @@
 pub mod app;
 mod export;
 pub mod keys;
+#[cfg(test)]
+mod safety_tests;
 mod terminal;
 pub mod theme;
 pub mod view;
@@ -88,7 +90,7 @@ pub fn run_updates(updates: Receiver<Update>, opts: Options, filter: Option<Filt
     terminal::restore();
     let mut err = io::stderr();
     for p in &app.problems {
-        let _ = writeln!(err, "smtpscope: {p}");
+        let _ = writeln!(err, "smtpscope: {}", crate::sanitize::escape_controls(p));
     }
     match result {
         Ok(()) => 0,

@@ -33,6 +33,7 @@ impl App {
                         unparsed: report.unparsed_count,
                         bytes_read,
                         bytes_total,
+                        unparsed_lines: report.unparsed,
                     };
                 }
                 Update::Problem(p) => {
