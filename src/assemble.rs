@@ -26,6 +26,9 @@ struct Track {
     await_data_end: bool,
     /// A `334` challenge is outstanding: client lines are credentials.
     in_auth: bool,
+    /// The earliest line of the session read before its first event (a `Begin` or a header);
+    /// the first event is widened to start there, so the line stays accounted for.
+    before_first_event: Option<u64>,
 }
 
 /// Groups records into sessions.
@@ -79,6 +82,25 @@ impl Assembler {
             self.unparsed_line(rec.line, text);
             return;
         }
+        if let Item::Skipped(text) = &rec.item {
+            // A skipped line joins the session it was written in, ended or not; it never
+            // opens one.
+            match self
+                .active
+                .get(&rec.key)
+                .or_else(|| self.last_by_key.get(&rec.key))
+            {
+                Some(&i) => {
+                    self.dirty[i] = true;
+                    let s = &mut self.sessions[i];
+                    s.last_line = s.last_line.max(rec.line);
+                    account_line(s, &mut self.tracks[i], rec.line);
+                }
+                None => self.unparsed_line(rec.line, text),
+            }
+            return;
+        }
+        let line = rec.line;
         let idx = match rec.item {
             Item::Begin => {
                 self.active.remove(&rec.key);
@@ -112,7 +134,7 @@ impl Assembler {
         }
         let track = &mut self.tracks[idx];
         match rec.item {
-            Item::Begin | Item::Unparsed(_) => {}
+            Item::Begin | Item::Unparsed(_) | Item::Skipped(_) => {}
             Item::Client(text) => client(s, track, rec.line, rec.time, text),
             Item::Server(text) => server(s, track, rec.line, rec.time, text),
             Item::ServerMore(text) => server_more(s, track, rec.line, rec.time, text),
@@ -159,6 +181,7 @@ impl Assembler {
                 self.active.remove(&rec.key);
             }
         }
+        account_line(s, track, line);
     }
 
     fn open(&mut self, key: &str, line: u64) -> usize {
@@ -205,6 +228,26 @@ impl Assembler {
             unparsed_count: self.unparsed_count,
             unparsed: self.unparsed,
         }
+    }
+}
+
+/// Makes sure `line` lies within an event of the session: records such as `Begin`, `Peers`,
+/// `Id`, `End` and skipped lines create no event, so the event before the line is widened to
+/// reach it (or the first event, for lines before it; once there is one).
+fn account_line(s: &mut Session, t: &mut Track, line: u64) {
+    if let Some(first) = t.before_first_event {
+        if let Some(ev) = s.events.first_mut() {
+            ev.line = ev.line.min(first);
+            t.before_first_event = None;
+        }
+    }
+    // The event the line follows: usually the last one, so the search stops at once.
+    match s.events.iter_mut().rev().find(|e| e.line <= line) {
+        Some(ev) => ev.last_line = ev.last_line.max(line),
+        None => match s.events.first_mut() {
+            Some(ev) => ev.line = line,
+            None => t.before_first_event = Some(t.before_first_event.map_or(line, |l| l.min(line))),
+        },
     }
 }
 

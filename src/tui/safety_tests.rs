@@ -9,6 +9,7 @@ use crate::feed::Update;
 use crate::load::{load_reader, LoadOptions, Loaded, SourceReport};
 use crate::model::Session;
 use crate::output;
+use crate::testdata::{render_log, FORMATS};
 use base64::Engine;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -77,109 +78,6 @@ fn secret_dialogue() -> Vec<(bool, String)> {
         s("221 2.0.0 Bye"),
     ]
 }
-
-/// The formats whose logs show client lines, and how each writes one dialogue line.
-pub(crate) fn render_log(format: &str, dialogue: &[(bool, String)]) -> String {
-    let mut out = String::new();
-    let mut push = |l: String| {
-        out.push_str(&l);
-        out.push('\n');
-    };
-    let n = dialogue.len();
-    match format {
-        "4d" => {
-            push(
-                "1 2026-03-02T09:14:02.000 12 31 ### SMTP Connected to 'mail.example.net' on port 587."
-                    .into(),
-            );
-            for (i, (client, t)) in dialogue.iter().enumerate() {
-                let arrow = if *client { "C >" } else { "S <" };
-                push(format!(
-                    "{} 2026-03-02T09:14:02.{:03} 12 31 {arrow} \"{t}\"",
-                    i + 2,
-                    i + 1
-                ));
-            }
-            push(format!(
-                "{} 2026-03-02T09:14:03.000 12 31 ### SMTP Connection closed",
-                n + 2
-            ));
-        }
-        "phpmailer" => {
-            push("2026-11-24 14:02:31 Connection: opening to mail.example.net:587, timeout=300, options=array()".into());
-            push("2026-11-24 14:02:31 Connection: opened".into());
-            for (client, t) in dialogue {
-                if *client {
-                    push(format!("2026-11-24 14:02:31 CLIENT -> SERVER: {t}"));
-                } else {
-                    push(format!("2026-11-24 14:02:31 SMTP INBOUND: \"{t}\""));
-                    push(format!("2026-11-24 14:02:31 SERVER -> CLIENT: {t}"));
-                }
-            }
-            push("2026-11-24 14:02:32 Connection: closed".into());
-        }
-        "smtplib" => {
-            push("connect: ('mail.example.net', 587)".into());
-            for (client, t) in dialogue {
-                if *client {
-                    push(format!("send: '{t}\\r\\n'"));
-                } else {
-                    push(format!("reply: b'{t}\\r\\n'"));
-                    if t.as_bytes().get(3) == Some(&b' ') {
-                        push(format!("reply: retcode ({}); Msg: b'{}'", &t[..3], &t[4..]));
-                    }
-                }
-            }
-        }
-        "postfix" => {
-            let p = "Nov 22 11:00:00 mx1 postfix/submission/smtpd[6001]:";
-            let peer = "client.example.org[198.51.100.5]";
-            push(format!("{p} connect from {peer}"));
-            for (client, t) in dialogue {
-                let arrow = if *client { '<' } else { '>' };
-                push(format!("{p} {arrow} {peer}: {t}"));
-                if t.starts_with("AUTH PLAIN ") {
-                    push(format!(
-                        "{p} xsasl_dovecot_server_first: sasl_method PLAIN, init_response {}",
-                        plain_blob()
-                    ));
-                }
-            }
-            push(format!(
-                "{p} disconnect from {peer} ehlo=1 auth=1/4 quit=1 commands=3/6"
-            ));
-        }
-        "smartermail-smtp" => {
-            let p = "[2026.03.04] 09:14:02 [203.0.113.45][48213375]";
-            push(format!("{p} connected at 3/4/2026 9:14:02 AM"));
-            for (client, t) in dialogue {
-                let kind = if *client { "cmd" } else { "rsp" };
-                push(format!("{p} {kind}: {t}"));
-            }
-        }
-        "outlook-express" => {
-            push("Microsoft Outlook Express 6.00.2900.5512".into());
-            push("SMTP Log started at 03/14/2026 23:41:05".into());
-            push("SMTP: 23:41:12 [db] Connecting to 'mail.example.net' on port 25.".into());
-            for (client, t) in dialogue {
-                let kind = if *client { "tx" } else { "rx" };
-                push(format!("SMTP: 23:41:13 [{kind}] {t}"));
-            }
-        }
-        other => panic!("no generator for {other}"),
-    }
-    out
-}
-
-/// Formats with a generator above.
-pub(crate) const FORMATS: &[&str] = &[
-    "4d",
-    "phpmailer",
-    "smtplib",
-    "postfix",
-    "smartermail-smtp",
-    "outlook-express",
-];
 
 fn load(name: &str, log: &str, format: &str) -> (Vec<Session>, SourceReport) {
     let f = crate::formats::by_name(format).unwrap_or_else(|| panic!("format {format}"));
@@ -390,10 +288,43 @@ fn no_raw_control_character_reaches_any_output() {
             shown("tui list").contains("evil^[[2J"),
             "{format}: file name escaped in the status bar"
         );
+        let unparsed = shown("tui unparsed view");
+        if report.unparsed.iter().any(|(_, t)| t.starts_with("garbage line")) {
+            assert!(
+                unparsed.contains("garbage line the format cannot read ^[[2J"),
+                "{format}:\n{unparsed}"
+            );
+        }
         let json = shown("--json");
         for line in json.lines() {
             serde_json::from_str::<serde_json::Value>(line)
                 .unwrap_or_else(|e| panic!("{format}: {e}: {line}"));
         }
     }
+}
+
+#[test]
+fn u_shows_the_unparsed_lines_of_the_selected_source_and_closes_again() {
+    let log = render_log("4d", &hostile_dialogue()) + "first stray line\nsecond stray line\n";
+    let (sessions, report) = load("stray.log", &log, "4d");
+    assert_eq!(report.unparsed_count, 2);
+    let mut app = viewer(&sessions, &report, false);
+    let before = render(&app);
+    assert!(before.contains("2 unparsed"), "status bar counts them:\n{before}");
+    assert!(!before.contains("second stray line"));
+    let key = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('u'),
+        crossterm::event::KeyModifiers::NONE,
+    );
+    let action = super::keys::action_for(&app.mode, &key).unwrap();
+    app.update(action);
+    let shown = render(&app);
+    assert!(shown.contains("2 unparsed lines of stray.log"), "{shown}");
+    assert!(
+        shown.contains("first stray line") && shown.contains("second stray line"),
+        "{shown}"
+    );
+    let action = super::keys::action_for(&app.mode, &key).unwrap();
+    app.update(action);
+    assert!(!render(&app).contains("second stray line"));
 }
