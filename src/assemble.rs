@@ -79,7 +79,18 @@ impl Assembler {
 
     pub fn push(&mut self, rec: Record) {
         if let Item::Unparsed(text) = &rec.item {
-            self.unparsed_line(rec.line, text);
+            // Unparsed lines are shown as they are, so credentials in them are masked here:
+            // a line read while a `334` is outstanding, or an `AUTH <mechanism> <response>`.
+            let in_auth = self.active.get(&rec.key).is_some_and(|&i| {
+                let last_code = self.sessions[i].events.last().and_then(|e| e.code);
+                self.tracks[i].in_auth || last_code.is_some_and(|c| c.basic == 334)
+            });
+            let masked = if in_auth && !is_already_masked(text) {
+                crate::model::SECRET_MASK.to_owned()
+            } else {
+                crate::model::mask_ranges(text, auth_argument_in(text))
+            };
+            self.unparsed_line(rec.line, &masked);
             return;
         }
         if let Item::Skipped(text) = &rec.item {
@@ -150,6 +161,7 @@ impl Assembler {
             Item::Late(kind, text) => {
                 let mut ev = Event::new(rec.line, rec.time, Direction::Info, EventKind::Info(kind), text);
                 ev.code = find_reply_code(&ev.text);
+                ev.secrets.extend(auth_argument_in(&ev.text));
                 s.events.push(ev);
             }
             Item::Info(kind, text) => {
@@ -159,13 +171,9 @@ impl Assembler {
                 if kind == InfoKind::TlsStarted {
                     track.pending.clear();
                 }
-                s.events.push(Event::new(
-                    rec.line,
-                    rec.time,
-                    Direction::Info,
-                    EventKind::Info(kind),
-                    text,
-                ));
+                let mut ev = Event::new(rec.line, rec.time, Direction::Info, EventKind::Info(kind), text);
+                ev.secrets.extend(auth_argument_in(&ev.text));
+                s.events.push(ev);
             }
             Item::Peers { client, server } => {
                 if s.client.is_none() {
@@ -309,6 +317,20 @@ fn auth_initial_response(text: &str) -> Option<std::ops::Range<usize>> {
         prev_space = space;
     }
     None
+}
+
+/// The initial response of an `AUTH <mechanism> <response>` quoted anywhere in a note or an
+/// unparsed line (`SMTP Error: AUTH PLAIN AGFs… failed`).
+fn auth_argument_in(text: &str) -> Option<std::ops::Range<usize>> {
+    let at = text
+        .as_bytes()
+        .windows(5)
+        .position(|w| w.eq_ignore_ascii_case(b"auth "))?;
+    if at > 0 && text.as_bytes()[at - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    let r = auth_initial_response(&text[at..])?;
+    Some(r.start + at..r.end + at)
 }
 
 /// Logs that mask credentials themselves write these; they are not secrets to hide again.

@@ -234,6 +234,30 @@ fn credentials_never_appear_in_any_output_unless_revealed() {
     }
 }
 
+#[test]
+fn credentials_in_lines_a_format_cannot_read_are_masked_too() {
+    // smtplib lines whose repr is cut off cannot be read: they land among the unparsed lines.
+    let log: String = render_log("smtplib", &secret_dialogue())
+        .lines()
+        .map(|l| match l.strip_prefix("send: '") {
+            Some(rest) => format!("send: '{}\n", rest.trim_end_matches("\\r\\n'")),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    let (sessions, report) = load("cut.log", &log, "smtplib");
+    assert!(report.unparsed_count >= 5, "{:?}", report.unparsed);
+    for (place, text) in every_output(&sessions, &report, false) {
+        for n in needles() {
+            assert!(!text.contains(&n), "{n:?} leaks in {place}:\n{text}");
+        }
+    }
+    for (line, text) in &report.unparsed {
+        for n in needles() {
+            assert!(!text.contains(&n), "{n:?} leaks in unparsed line {line}: {text}");
+        }
+    }
+}
+
 /// Text with every kind of control a hostile peer might plant.
 const HOSTILE: &str = "\x1b[2J\x1b]52;c;aGFjaw==\x07\x1b]8;;http://evil.example/\x1b\\link\x1b]8;;\x1b\\\x07\x08\r\x01\x7f\u{80}\u{9b}31m\u{9f}\u{202e}\u{2066}\u{2067}\u{2068}\u{2069}\u{200e}\u{200f}end";
 
