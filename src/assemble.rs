@@ -26,6 +26,10 @@ struct Track {
     await_data_end: bool,
     /// A `334` challenge is outstanding: client lines are credentials.
     in_auth: bool,
+    /// The first and last lines of the session read before its first event (a `Begin`, a
+    /// header, lines a parser holds to emit as one note); the first event is widened to cover
+    /// them, so they stay accounted for.
+    before_first_event: Option<(u64, u64)>,
 }
 
 /// Groups records into sessions.
@@ -76,9 +80,39 @@ impl Assembler {
 
     pub fn push(&mut self, rec: Record) {
         if let Item::Unparsed(text) = &rec.item {
-            self.unparsed_line(rec.line, text);
+            // Unparsed lines are shown as they are, so credentials in them are masked here:
+            // a line read while a `334` is outstanding, or an `AUTH <mechanism> <response>`.
+            let in_auth = self.active.get(&rec.key).is_some_and(|&i| {
+                let last_code = self.sessions[i].events.last().and_then(|e| e.code);
+                self.tracks[i].in_auth || last_code.is_some_and(|c| c.basic == 334)
+            });
+            let masked = if in_auth && !is_already_masked(text) {
+                crate::model::SECRET_MASK.to_owned()
+            } else {
+                crate::model::mask_ranges(text, auth_argument_in(text))
+            };
+            self.unparsed_line(rec.line, &masked);
             return;
         }
+        if let Item::Skipped(text) = &rec.item {
+            // A skipped line joins the session it was written in, ended or not; it never
+            // opens one.
+            match self
+                .active
+                .get(&rec.key)
+                .or_else(|| self.last_by_key.get(&rec.key))
+            {
+                Some(&i) => {
+                    self.dirty[i] = true;
+                    let s = &mut self.sessions[i];
+                    s.last_line = s.last_line.max(rec.line);
+                    account_line(s, &mut self.tracks[i], rec.line);
+                }
+                None => self.unparsed_line(rec.line, text),
+            }
+            return;
+        }
+        let line = rec.line;
         let idx = match rec.item {
             Item::Begin => {
                 self.active.remove(&rec.key);
@@ -112,7 +146,7 @@ impl Assembler {
         }
         let track = &mut self.tracks[idx];
         match rec.item {
-            Item::Begin | Item::Unparsed(_) => {}
+            Item::Begin | Item::Unparsed(_) | Item::Skipped(_) => {}
             Item::Client(text) => client(s, track, rec.line, rec.time, text),
             Item::Server(text) => server(s, track, rec.line, rec.time, text),
             Item::ServerMore(text) => server_more(s, track, rec.line, rec.time, text),
@@ -138,6 +172,7 @@ impl Assembler {
             Item::Late(kind, text) => {
                 let mut ev = Event::new(rec.line, rec.time, Direction::Info, EventKind::Info(kind), text);
                 ev.code = find_reply_code(&ev.text);
+                ev.secrets.extend(auth_argument_in(&ev.text));
                 s.events.push(ev);
             }
             Item::Info(kind, text) => {
@@ -147,13 +182,9 @@ impl Assembler {
                 if kind == InfoKind::TlsStarted {
                     track.pending.clear();
                 }
-                s.events.push(Event::new(
-                    rec.line,
-                    rec.time,
-                    Direction::Info,
-                    EventKind::Info(kind),
-                    text,
-                ));
+                let mut ev = Event::new(rec.line, rec.time, Direction::Info, EventKind::Info(kind), text);
+                ev.secrets.extend(auth_argument_in(&ev.text));
+                s.events.push(ev);
             }
             Item::Peers { client, server } => {
                 if s.client.is_none() {
@@ -169,6 +200,7 @@ impl Assembler {
                 self.active.remove(&rec.key);
             }
         }
+        account_line(s, track, line);
     }
 
     fn open(&mut self, key: &str, line: u64) -> usize {
@@ -215,6 +247,32 @@ impl Assembler {
             unparsed_count: self.unparsed_count,
             unparsed: self.unparsed,
         }
+    }
+}
+
+/// Makes sure `line` lies within an event of the session: records such as `Begin`, `Peers`,
+/// `Id`, `End` and skipped lines create no event, so the event before the line is widened to
+/// reach it (or the first event, for lines before it; once there is one).
+fn account_line(s: &mut Session, t: &mut Track, line: u64) {
+    if let Some((lo, hi)) = t.before_first_event {
+        if let Some(ev) = s.events.first_mut() {
+            ev.line = ev.line.min(lo);
+            ev.last_line = ev.last_line.max(hi);
+            t.before_first_event = None;
+        }
+    }
+    // The event the line follows: usually the last one, so the search stops at once.
+    match s.events.iter_mut().rev().find(|e| e.line <= line) {
+        Some(ev) => ev.last_line = ev.last_line.max(line),
+        None => match s.events.first_mut() {
+            Some(ev) => ev.line = line,
+            None => {
+                t.before_first_event = Some(match t.before_first_event {
+                    Some((lo, hi)) => (lo.min(line), hi.max(line)),
+                    None => (line, line),
+                })
+            }
+        },
     }
 }
 
@@ -276,6 +334,20 @@ fn auth_initial_response(text: &str) -> Option<std::ops::Range<usize>> {
         prev_space = space;
     }
     None
+}
+
+/// The initial response of an `AUTH <mechanism> <response>` quoted anywhere in a note or an
+/// unparsed line (`SMTP Error: AUTH PLAIN AGFs… failed`).
+fn auth_argument_in(text: &str) -> Option<std::ops::Range<usize>> {
+    let at = text
+        .as_bytes()
+        .windows(5)
+        .position(|w| w.eq_ignore_ascii_case(b"auth "))?;
+    if at > 0 && text.as_bytes()[at - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    let r = auth_initial_response(&text[at..])?;
+    Some(r.start + at..r.end + at)
 }
 
 /// Logs that mask credentials themselves write these; they are not secrets to hide again.

@@ -43,17 +43,47 @@ pub const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 pub fn spawn_loader(inputs: Vec<Input>, opts: LoadOptions) -> Receiver<Update> {
     let (tx, rx) = mpsc::channel();
     thread::Builder::new()
-        .name("smtpscope-loader".into())
+        .name(LOADER_THREAD.into())
         .spawn(move || {
-            for (n, input) in inputs.iter().enumerate() {
-                if load_one(n, input, &opts, &tx).is_err() {
-                    return; // receiver gone
+            // A bug in a parser must not take the viewer down with it: the panic becomes a
+            // problem the viewer shows, and the terminal stays in the viewer's hands.
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                if std::env::var_os("SMTPSCOPE_DEBUG_PANIC").is_some_and(|v| v == "loader") {
+                    panic!("SMTPSCOPE_DEBUG_PANIC=loader: deliberate panic in the loader");
+                }
+                for (n, input) in inputs.iter().enumerate() {
+                    if load_one(n, input, &opts, &tx).is_err() {
+                        return false; // receiver gone
+                    }
+                }
+                true
+            }));
+            match run {
+                Ok(false) => {}
+                Ok(true) => {
+                    let _ = tx.send(Update::Done);
+                }
+                Err(payload) => {
+                    let _ = tx.send(Update::Problem(panic_problem(payload.as_ref())));
+                    let _ = tx.send(Update::Done);
                 }
             }
-            let _ = tx.send(Update::Done);
         })
         .expect("spawning the loader thread");
     rx
+}
+
+/// The loader thread's name; the viewer's panic hook leaves panics there to the loader.
+pub const LOADER_THREAD: &str = "smtpscope-loader";
+
+/// What the user is told when loading panicked.
+fn panic_problem(payload: &(dyn std::any::Any + Send)) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("internal error while loading ({what}); the sessions shown may be incomplete; please report this")
 }
 
 /// The receiver hung up; stop working.

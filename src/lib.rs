@@ -1,6 +1,8 @@
 //! smtpscope: reads SMTP logs of many formats into one session model and shows them as
 //! explained conversations (interactive viewer, `--list`, `--json`).
 
+#[cfg(test)]
+mod accounting_tests;
 pub mod assemble;
 pub mod cli;
 pub mod explain;

@@ -79,7 +79,7 @@ pub fn follow_inputs(args: &[PathBuf]) -> Vec<Input> {
         }
         let (found, problems) = source::expand(std::slice::from_ref(arg));
         for p in problems {
-            eprintln!("smtpscope: {p}");
+            eprintln!("smtpscope: {}", crate::sanitize::escape_controls(&p));
         }
         inputs.extend(found);
     }

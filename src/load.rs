@@ -3,7 +3,7 @@
 //! share one path.
 
 use crate::assemble::Assembler;
-use crate::formats::{self, Format, InputLine, LineParser, Record};
+use crate::formats::{self, Format, InputLine, Item, LineParser, Record};
 use crate::model::Session;
 use crate::source::{self, Input, LineReader};
 use crate::wrapper;
@@ -71,6 +71,10 @@ pub struct Pipeline {
     parser: Option<(&'static dyn Format, Box<dyn LineParser>, Assembler)>,
     records: Vec<Record>,
     report: SourceReport,
+    /// The key of the last record, for lines the parser returned nothing for.
+    last_key: Option<String>,
+    /// Lines the parser returned nothing for before its first record (headers).
+    orphans: Vec<(u64, String)>,
 }
 
 impl Pipeline {
@@ -86,6 +90,8 @@ impl Pipeline {
                 name,
                 ..SourceReport::default()
             },
+            last_key: None,
+            orphans: Vec::new(),
         };
         if let Some(f) = opts.format {
             p.start(f);
@@ -181,6 +187,33 @@ impl Pipeline {
             wrapper,
         };
         parser.parse(&line, &mut self.records);
+        // Every line is accounted for: a line no record names is recorded as skipped in the
+        // session written last (before the first record: in the first session).
+        if let Some(first) = self.records.first() {
+            let first = first.key.clone();
+            for (n, t) in std::mem::take(&mut self.orphans) {
+                self.records.push(Record {
+                    key: first.clone(),
+                    line: n,
+                    time: None,
+                    item: Item::Skipped(t),
+                });
+            }
+        }
+        if let Some(last) = self.records.last() {
+            self.last_key = Some(last.key.clone());
+        }
+        if !parser.holds_lines() && !self.records.iter().any(|r| r.line == number) {
+            match &self.last_key {
+                Some(key) => self.records.push(Record {
+                    key: key.clone(),
+                    line: number,
+                    time: None,
+                    item: Item::Skipped(text.to_owned()),
+                }),
+                None => self.orphans.push((number, text.to_owned())),
+            }
+        }
         for r in self.records.drain(..) {
             asm.push(r);
         }
@@ -219,6 +252,9 @@ impl Pipeline {
         for r in self.records.drain(..) {
             asm.push(r);
         }
+        for (n, t) in std::mem::take(&mut self.orphans) {
+            asm.unparsed_line(n, &t);
+        }
         let result = asm.finish();
         self.report.unparsed_count = result.unparsed_count;
         self.report.unparsed = result.unparsed;
@@ -244,7 +280,10 @@ pub fn load_reader(
                 // Keep what was read; say where reading stopped.
                 return match pipe.finish() {
                     Ok(ok) if !ok.0.is_empty() => {
-                        eprintln!("smtpscope: {name}: reading stopped early: {e}; showing what was read");
+                        eprintln!(
+                            "smtpscope: {}: reading stopped early: {e}; showing what was read",
+                            crate::sanitize::escape_controls(&name)
+                        );
                         Ok(ok)
                     }
                     _ => Err(LoadError::Io(format!("{name}: cannot read: {e}"))),
@@ -293,6 +332,11 @@ pub fn load_all(inputs: &[Input], opts: &LoadOptions) -> Loaded {
     for input in inputs {
         match load_input(input, opts) {
             Ok((sessions, report)) => {
+                if report.lines == 0 {
+                    loaded
+                        .problems
+                        .push(format!("{}: empty file (nothing to read)", report.name));
+                }
                 loaded.sessions.extend(sessions);
                 loaded.sources.push(report);
             }

@@ -5,6 +5,7 @@ use crate::filter::Filter;
 use crate::formats;
 use crate::load::{self, LoadOptions};
 use crate::output;
+use crate::sanitize::escape_controls;
 use crate::source::{self, Input};
 use std::io::{self, IsTerminal, Write};
 
@@ -33,7 +34,10 @@ pub fn run(cli: Cli) -> i32 {
         Some(name) => match formats::by_name(name) {
             Some(f) => Some(f),
             None => {
-                eprintln!("smtpscope: unknown format '{name}'; run `smtpscope --formats` for the list");
+                eprintln!(
+                    "smtpscope: unknown format '{}'; run `smtpscope --formats` for the list",
+                    escape_controls(name)
+                );
                 return EXIT_USAGE;
             }
         },
@@ -43,7 +47,10 @@ pub fn run(cli: Cli) -> i32 {
     {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("smtpscope: --filter/--since/--until: {e}");
+            eprintln!(
+                "smtpscope: --filter/--since/--until: {}",
+                escape_controls(&e.to_string())
+            );
             return EXIT_USAGE;
         }
     };
@@ -68,7 +75,7 @@ pub fn run(cli: Cli) -> i32 {
         source::expand(&cli.files)
     };
     for p in &problems {
-        eprintln!("smtpscope: {p}");
+        eprintln!("smtpscope: {}", escape_controls(p));
     }
     let opts = LoadOptions {
         format,
@@ -83,7 +90,7 @@ pub fn run(cli: Cli) -> i32 {
     }
     let loaded = load::load_all(&inputs, &opts);
     for p in &loaded.problems {
-        eprintln!("smtpscope: {p}");
+        eprintln!("smtpscope: {}", escape_controls(p));
     }
     if loaded.sources.is_empty() {
         return EXIT_NO_INPUT;

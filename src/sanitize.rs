@@ -39,6 +39,24 @@ pub fn escape_controls(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Makes serialized JSON safe to print on a terminal: serde_json escapes C0 controls but
+/// writes DEL, C1 controls and bidi controls raw. Those can only occur inside JSON strings,
+/// where `\uXXXX` is the same character, so the document's meaning does not change.
+pub fn escape_json_text(json: String) -> String {
+    if !json.chars().any(is_dangerous) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_dangerous(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +69,14 @@ mod tests {
         assert_eq!(escape_controls("c1\u{9b}"), "c1<U+009B>");
         assert_eq!(escape_controls("back\x08\r"), "back^H^M");
         assert!(matches!(escape_controls("plain 日本語"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_keeps_its_meaning_without_raw_controls() {
+        let json = serde_json::to_string("a\u{7f}b\u{9b}c\u{202e}d\u{1b}").unwrap();
+        let safe = escape_json_text(json);
+        assert!(!safe.chars().any(is_dangerous), "{safe}");
+        let back: String = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, "a\u{7f}b\u{9b}c\u{202e}d\u{1b}");
     }
 }

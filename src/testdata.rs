@@ -75,3 +75,106 @@ pub fn updates() -> Vec<crate::feed::Update> {
     out.push(crate::feed::Update::Done);
     out
 }
+
+/// One SMTP dialogue `(client?, text)` written as a log of `format` (one with a generator
+/// in [`FORMATS`]): the formats whose logs show client lines.
+pub fn render_log(format: &str, dialogue: &[(bool, String)]) -> String {
+    let mut out = String::new();
+    let mut push = |l: String| {
+        out.push_str(&l);
+        out.push('\n');
+    };
+    let n = dialogue.len();
+    match format {
+        "4d" => {
+            push(
+                "1 2026-03-02T09:14:02.000 12 31 ### SMTP Connected to 'mail.example.net' on port 587."
+                    .into(),
+            );
+            for (i, (client, t)) in dialogue.iter().enumerate() {
+                let arrow = if *client { "C >" } else { "S <" };
+                push(format!(
+                    "{} 2026-03-02T09:14:02.{:03} 12 31 {arrow} \"{t}\"",
+                    i + 2,
+                    i + 1
+                ));
+            }
+            push(format!(
+                "{} 2026-03-02T09:14:03.000 12 31 ### SMTP Connection closed",
+                n + 2
+            ));
+        }
+        "phpmailer" => {
+            push("2026-11-24 14:02:31 Connection: opening to mail.example.net:587, timeout=300, options=array()".into());
+            push("2026-11-24 14:02:31 Connection: opened".into());
+            for (client, t) in dialogue {
+                if *client {
+                    push(format!("2026-11-24 14:02:31 CLIENT -> SERVER: {t}"));
+                } else {
+                    push(format!("2026-11-24 14:02:31 SMTP INBOUND: \"{t}\""));
+                    push(format!("2026-11-24 14:02:31 SERVER -> CLIENT: {t}"));
+                }
+            }
+            push("2026-11-24 14:02:32 Connection: closed".into());
+        }
+        "smtplib" => {
+            push("connect: ('mail.example.net', 587)".into());
+            for (client, t) in dialogue {
+                if *client {
+                    push(format!("send: '{t}\\r\\n'"));
+                } else {
+                    push(format!("reply: b'{t}\\r\\n'"));
+                    if t.as_bytes().get(3) == Some(&b' ') {
+                        push(format!("reply: retcode ({}); Msg: b'{}'", &t[..3], &t[4..]));
+                    }
+                }
+            }
+        }
+        "postfix" => {
+            let p = "Nov 22 11:00:00 mx1 postfix/submission/smtpd[6001]:";
+            let peer = "client.example.org[198.51.100.5]";
+            push(format!("{p} connect from {peer}"));
+            for (client, t) in dialogue {
+                let arrow = if *client { '<' } else { '>' };
+                push(format!("{p} {arrow} {peer}: {t}"));
+                if let Some(blob) = t.strip_prefix("AUTH PLAIN ") {
+                    push(format!(
+                        "{p} xsasl_dovecot_server_first: sasl_method PLAIN, init_response {blob}"
+                    ));
+                }
+            }
+            push(format!(
+                "{p} disconnect from {peer} ehlo=1 auth=1/4 quit=1 commands=3/6"
+            ));
+        }
+        "smartermail-smtp" => {
+            let p = "[2026.03.04] 09:14:02 [203.0.113.45][48213375]";
+            push(format!("{p} connected at 3/4/2026 9:14:02 AM"));
+            for (client, t) in dialogue {
+                let kind = if *client { "cmd" } else { "rsp" };
+                push(format!("{p} {kind}: {t}"));
+            }
+        }
+        "outlook-express" => {
+            push("Microsoft Outlook Express 6.00.2900.5512".into());
+            push("SMTP Log started at 03/14/2026 23:41:05".into());
+            push("SMTP: 23:41:12 [db] Connecting to 'mail.example.net' on port 25.".into());
+            for (client, t) in dialogue {
+                let kind = if *client { "tx" } else { "rx" };
+                push(format!("SMTP: 23:41:13 [{kind}] {t}"));
+            }
+        }
+        other => panic!("no generator for {other}"),
+    }
+    out
+}
+
+/// Formats with a generator above.
+pub const FORMATS: &[&str] = &[
+    "4d",
+    "phpmailer",
+    "smtplib",
+    "postfix",
+    "smartermail-smtp",
+    "outlook-express",
+];

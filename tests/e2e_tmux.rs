@@ -108,11 +108,16 @@ impl Tmux {
     }
 
     fn start_viewer(&self, env: &str) {
-        let bin = env!("CARGO_BIN_EXE_smtpscope");
         let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/4d-smtp.log");
-        self.type_text(&format!("{env} '{bin}' '{sample}'"));
-        self.keys(&["Enter"]);
+        self.start_viewer_on(env, sample);
         self.wait_for("the viewer", |s| s.contains("Sessions 1/3"));
+    }
+
+    /// Types the command that opens the viewer on `log`, without waiting for it.
+    fn start_viewer_on(&self, env: &str, log: &str) {
+        let bin = env!("CARGO_BIN_EXE_smtpscope");
+        self.type_text(&format!("{env} '{bin}' '{log}'"));
+        self.keys(&["Enter"]);
     }
 
     /// The shell reads a line in cooked mode again: what is typed echoes and Enter runs it.
@@ -305,4 +310,79 @@ fn live_tail_viewer_shows_a_session_grow_and_quits_promptly() {
         "quitting took {:?}",
         asked.elapsed()
     );
+}
+
+#[test]
+fn a_panic_while_drawing_restores_the_terminal() {
+    let Some(t) = Tmux::start("drawpanic") else { return };
+    t.start_viewer("SMTPSCOPE_DEBUG_PANIC=draw");
+    t.keys(&["j"]);
+    t.wait_for("the panic message", |s| {
+        s.contains("deliberate panic while drawing")
+    });
+    t.assert_shell_usable();
+}
+
+#[test]
+fn a_panic_in_the_loader_is_shown_and_quitting_restores_the_terminal() {
+    let Some(t) = Tmux::start("loaderpanic") else {
+        return;
+    };
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/4d-smtp.log");
+    t.start_viewer_on("SMTPSCOPE_DEBUG_PANIC=loader", sample);
+    t.wait_for("the loader's problem in the viewer", |s| {
+        s.contains("internal error while loading") && s.contains("Sessions")
+    });
+    assert!(
+        t.alternate_screen(),
+        "the viewer keeps the terminal after a loader panic"
+    );
+    t.keys(&["q"]);
+    let screen = t.wait_for("the problem printed on exit", |s| {
+        s.contains("smtpscope: internal error while loading")
+    });
+    assert!(screen.contains("SMTPSCOPE_DEBUG_PANIC=loader"), "{screen}");
+    t.assert_shell_usable();
+}
+
+#[test]
+fn the_viewer_leaves_its_input_untouched_and_will_not_save_over_it() {
+    let Some(t) = Tmux::start("readonly") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input.log");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/4d-smtp.log"),
+        &input,
+    )
+    .unwrap();
+    let before = std::fs::read(&input).unwrap();
+    let mtime = std::fs::metadata(&input).unwrap().modified().unwrap();
+    t.start_viewer_on("", input.to_str().unwrap());
+    t.wait_for("the viewer", |s| s.contains("Sessions 1/3"));
+    t.keys(&["j", "Enter", "G", "/"]);
+    t.type_text("550");
+    t.keys(&["Enter", "s"]);
+    t.type_text(input.to_str().unwrap());
+    t.keys(&["Enter"]);
+    t.wait_for("the refusal", |s| {
+        s.contains("not saved") && s.contains("one of the logs being read")
+    });
+    let saved = dir.path().join("saved.txt");
+    t.keys(&["s"]);
+    t.type_text(saved.to_str().unwrap());
+    t.keys(&["Enter"]);
+    t.wait_for("the save", |s| s.contains("saved the transcript"));
+    t.keys(&["s"]);
+    t.type_text(saved.to_str().unwrap());
+    t.keys(&["Enter"]);
+    t.wait_for("no overwrite", |s| s.contains("already exists"));
+    t.keys(&["q"]);
+    t.assert_shell_usable();
+    assert_eq!(std::fs::read(&input).unwrap(), before, "input changed");
+    assert_eq!(
+        std::fs::metadata(&input).unwrap().modified().unwrap(),
+        mtime,
+        "input mtime changed"
+    );
+    assert!(std::fs::read_to_string(&saved).unwrap().contains("550 5.1.1"));
 }

@@ -171,8 +171,40 @@ fn inputs_are_never_modified() {
         .args(["--json", p.to_str().unwrap()])
         .assert()
         .success();
+    // Following (-f) keeps the file open for a while: still read-only.
+    let mut follower = std::process::Command::new(env!("CARGO_BIN_EXE_smtpscope"))
+        .args(["-f", "--list", p.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    follower.kill().unwrap();
+    let out = follower.wait_with_output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("FAIL"),
+        "the follower printed sessions"
+    );
     assert_eq!(std::fs::read(&p).unwrap(), original);
     assert_eq!(std::fs::metadata(&p).unwrap().modified().unwrap(), before);
+}
+
+#[test]
+fn saving_a_transcript_never_overwrites_an_input_or_any_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.log");
+    std::fs::write(&input, "original").unwrap();
+    let err = smtpscope::tui::save(&input, "new text", std::slice::from_ref(&input)).unwrap_err();
+    assert!(err.contains("one of the logs being read"), "{err}");
+    // The same file named another way is still refused.
+    let other_name = dir.path().join(".").join("in.log");
+    let err = smtpscope::tui::save(&other_name, "new text", std::slice::from_ref(&input)).unwrap_err();
+    assert!(err.contains("one of the logs being read"), "{err}");
+    let err = smtpscope::tui::save(&input, "new text", &[]).unwrap_err();
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), "original");
+    let fresh = dir.path().join("out.txt");
+    smtpscope::tui::save(&fresh, "text", std::slice::from_ref(&input)).unwrap();
+    assert_eq!(std::fs::read_to_string(&fresh).unwrap(), "text");
 }
 
 #[cfg(unix)]

@@ -164,7 +164,8 @@ pub fn json_for(q: &Query) -> String {
             source: h.source,
         }),
     };
-    serde_json::to_string(&js).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    let json = serde_json::to_string(&js).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    crate::sanitize::escape_json_text(json)
 }
 
 /// Runs `smtpscope explain`: returns the exit code (2 when an argument holds no code).

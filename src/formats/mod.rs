@@ -94,6 +94,10 @@ pub enum Item {
     End,
     /// A line this format recognises as its own but cannot interpret.
     Unparsed(String),
+    /// A line the format read but that adds nothing to the conversation (a repeated summary of
+    /// a reply, a header). The pipeline sends it for every line a parser returns no record
+    /// for, so the line is still accounted for in a session (see [`crate::assemble`]).
+    Skipped(String),
 }
 
 /// Builds records from a parser; keeps the push calls short.
@@ -144,6 +148,12 @@ pub trait LineParser: Send {
     fn set_year(&mut self, _year: i32) {}
     /// Called at the end of the input (or before a live source pauses) to flush held state.
     fn finish(&mut self, _out: &mut Vec<Record>) {}
+    /// True when the parser may emit a line's records only while reading later lines (it holds
+    /// lines until it knows their session). The pipeline then does not mark lines that yielded
+    /// no record yet as [`Item::Skipped`]: the parser accounts for every line itself.
+    fn holds_lines(&self) -> bool {
+        false
+    }
 }
 
 /// Every format smtpscope knows, in detection priority order (more specific first).

@@ -143,6 +143,16 @@ impl Event {
     }
 }
 
+/// `text` with the byte range `secret` (if any) replaced by [`SECRET_MASK`].
+pub fn mask_ranges(text: &str, secret: Option<Range<usize>>) -> String {
+    match secret {
+        Some(r) if text.is_char_boundary(r.start) && text.is_char_boundary(r.end) && r.end <= text.len() => {
+            format!("{}{SECRET_MASK}{}", &text[..r.start], &text[r.end..])
+        }
+        _ => text.to_owned(),
+    }
+}
+
 /// What a hidden credential is shown as. Fixed length, so the mask leaks nothing.
 pub const SECRET_MASK: &str = "********";
 

@@ -107,7 +107,8 @@ pub fn session_json(s: &Session, reveal: bool) -> String {
             })
             .collect(),
     };
-    serde_json::to_string(&js).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    let json = serde_json::to_string(&js).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    crate::sanitize::escape_json_text(json)
 }
 
 /// Seconds to the millisecond, so JSON shows 0.026 rather than 0.026000000000000002.

@@ -44,18 +44,9 @@ pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
         match std::fs::metadata(arg) {
             Ok(m) if m.is_dir() => match std::fs::read_dir(arg) {
                 Ok(entries) => {
-                    let mut files: Vec<PathBuf> = entries
-                        .filter_map(Result::ok)
-                        .map(|e| e.path())
-                        .filter(|p| {
-                            !p.file_name()
-                                .and_then(|n| n.to_str())
-                                .is_some_and(|n| n.starts_with('.'))
-                                && std::fs::metadata(p).is_ok_and(|m| !m.is_dir())
-                        })
-                        .collect();
-                    files.sort();
+                    let (files, skipped) = directory_files(entries);
                     inputs.extend(files.into_iter().map(Input::File));
+                    problems.extend(skipped);
                 }
                 Err(e) => problems.push(format!("{}: cannot list directory: {e}", arg.display())),
             },
@@ -64,6 +55,38 @@ pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
         }
     }
     (inputs, problems)
+}
+
+/// The regular files of a directory listing, sorted, hidden files left out; and a message for
+/// each entry that is not read: a FIFO or socket would block the load forever, and
+/// directories are not read recursively.
+fn directory_files(entries: std::fs::ReadDir) -> (Vec<PathBuf>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    for p in entries.filter_map(Result::ok).map(|e| e.path()) {
+        let hidden = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        match std::fs::metadata(&p) {
+            Ok(m) if m.is_file() => files.push(p),
+            Ok(m) if m.is_dir() => skipped.push(format!(
+                "{}: skipped: a directory (directories inside directories are not read; name it to read it)",
+                p.display()
+            )),
+            Ok(_) => skipped.push(format!(
+                "{}: skipped: not a regular file (FIFO, socket or device); name it to read it",
+                p.display()
+            )),
+            Err(e) => skipped.push(describe_io(&p, &e)),
+        }
+    }
+    files.sort();
+    skipped.sort();
+    (files, skipped)
 }
 
 /// A user-facing sentence for an I/O error on `path`: what happened and what to try.

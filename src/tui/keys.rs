@@ -103,6 +103,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(Normal, &[key('e')], Command::ToggleExplain, "explanations under commands and replies on/off", Some("notes")),
     bind(Normal, &[key('y')], Command::Copy, "copy the transcript to the clipboard (OSC 52, credentials masked)", None),
     bind(Normal, &[key('s')], Command::Save, "save the transcript to a new file", None),
+    bind(Normal, &[key('u')], Command::Unparsed, "lines of the current file no format rule understood on/off", None),
     bind(Normal, &[key('?'), code(KeyCode::F(1))], Command::Help, "this help on/off", Some("help")),
     bind(Normal, &[key('q'), code(KeyCode::Esc)], Command::Quit, "quit (closes the help first)", Some("quit")),
     bind(Global, &[ctrl('c')], Command::ForceQuit, "quit at once", None),
@@ -206,7 +207,7 @@ pub fn action_for(mode: &Mode, ev: &KeyEvent) -> Option<Action> {
                 _ => None,
             }
         }
-        Mode::Normal | Mode::Help => lookup(Normal, ev).map(Action::Run),
+        Mode::Normal | Mode::Help | Mode::Unparsed => lookup(Normal, ev).map(Action::Run),
     }
 }
 

@@ -5,6 +5,8 @@
 pub mod app;
 mod export;
 pub mod keys;
+#[cfg(test)]
+mod safety_tests;
 mod terminal;
 pub mod theme;
 pub mod view;
@@ -89,7 +91,7 @@ pub fn run_updates(updates: Receiver<Update>, opts: Options, filter: Option<Filt
     terminal::restore();
     let mut err = io::stderr();
     for p in &app.problems {
-        let _ = writeln!(err, "smtpscope: {p}");
+        let _ = writeln!(err, "smtpscope: {}", crate::sanitize::escape_controls(p));
     }
     match result {
         Ok(()) => 0,
@@ -131,8 +133,10 @@ fn event_loop(app: &mut App, updates: Receiver<Update>) -> io::Result<()> {
     let size = term.size()?;
     app.update(Action::Resize(size.width, size.height));
     let rx = spawn_inputs(updates);
-    // Hidden switch for the terminal-restore test: panic on the first key press.
-    let debug_panic = std::env::var_os("SMTPSCOPE_DEBUG_PANIC").is_some_and(|v| v == "1");
+    // Hidden switch for the terminal-restore tests: panic on the first key press (`1`), or
+    // while drawing the screen after it (`draw`).
+    let debug_panic = std::env::var("SMTPSCOPE_DEBUG_PANIC").unwrap_or_default();
+    let mut panic_in_draw = false;
     term.draw(|f| view::draw(app, f))?;
     while let Ok(first) = rx.recv() {
         let mut changed = false;
@@ -141,8 +145,12 @@ fn event_loop(app: &mut App, updates: Receiver<Update>) -> io::Result<()> {
             match msg {
                 Msg::Feed(u) => fed.push(u),
                 Msg::Term(ev) => {
-                    if debug_panic && matches!(ev, Event::Key(_)) {
-                        panic!("SMTPSCOPE_DEBUG_PANIC=1: deliberate panic inside the viewer");
+                    if matches!(ev, Event::Key(_)) {
+                        match debug_panic.as_str() {
+                            "1" => panic!("SMTPSCOPE_DEBUG_PANIC=1: deliberate panic inside the viewer"),
+                            "draw" => panic_in_draw = true,
+                            _ => {}
+                        }
                     }
                     if !fed.is_empty() {
                         changed |= app.update(Action::Feed(std::mem::take(&mut fed)));
@@ -166,7 +174,12 @@ fn event_loop(app: &mut App, updates: Receiver<Update>) -> io::Result<()> {
             break;
         }
         if changed {
-            term.draw(|f| view::draw(app, f))?;
+            term.draw(|f| {
+                if panic_in_draw {
+                    panic!("SMTPSCOPE_DEBUG_PANIC=draw: deliberate panic while drawing");
+                }
+                view::draw(app, f)
+            })?;
         }
     }
     Ok(())

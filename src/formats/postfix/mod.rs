@@ -189,6 +189,10 @@ impl LineParser for Parser {
 
     /// Delivery attempts log nothing after their last recipient line, so the ones still
     /// current end here; `smtpd` connections without a `disconnect` stay open.
+    fn holds_lines(&self) -> bool {
+        true
+    }
+
     fn finish(&mut self, records: &mut Vec<Record>) {
         self.release_all_held(&mut Emit {
             records,

@@ -35,6 +35,7 @@ impl App {
                         unparsed: report.unparsed_count,
                         bytes_read,
                         bytes_total,
+                        unparsed_lines: report.unparsed,
                     };
                 }
                 Update::Problem(p) => self.problem(p),

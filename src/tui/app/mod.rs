@@ -37,6 +37,7 @@ pub enum Command {
     ToggleExplain,
     Copy,
     Save,
+    Unparsed,
     Help,
     Follow,
     Quit,
@@ -121,6 +122,8 @@ pub enum Mode {
     #[default]
     Normal,
     Help,
+    /// The unparsed lines of the current source, as an overlay (scrolls like the help).
+    Unparsed,
     Prompt(Prompt),
 }
 
@@ -147,6 +150,8 @@ pub struct SourceInfo {
     pub unparsed: u64,
     pub bytes_read: u64,
     pub bytes_total: Option<u64>,
+    /// The first unparsed lines (number, text) for the `u` view; `unparsed` counts them all.
+    pub unparsed_lines: Vec<(u64, String)>,
 }
 
 /// One session and its address in the feed.
@@ -314,14 +319,16 @@ impl App {
             Command::Submit | Command::Cancel | Command::DeleteBack | Command::ClearInput => {
                 self.prompt_command(c)
             }
-            _ if self.mode == Mode::Help => self.help_command(c),
+            _ if matches!(self.mode, Mode::Help | Mode::Unparsed) => self.help_command(c),
             _ => self.normal_command(c),
         }
     }
 
     fn help_command(&mut self, c: Command) {
         match c {
-            Command::Help | Command::Quit => self.mode = Mode::Normal,
+            Command::Help if self.mode == Mode::Unparsed => self.open_overlay(Mode::Help),
+            Command::Unparsed if self.mode == Mode::Help => self.open_overlay(Mode::Unparsed),
+            Command::Help | Command::Unparsed | Command::Quit => self.mode = Mode::Normal,
             Command::Down => self.help_scroll += 1,
             Command::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
             Command::PageDown => self.help_scroll += 10,
@@ -330,7 +337,23 @@ impl App {
             Command::Bottom => self.help_scroll = usize::MAX,
             _ => {}
         }
-        self.help_scroll = self.help_scroll.min(super::view::help::max_scroll(self.size));
+        let max = match self.mode {
+            Mode::Unparsed => super::view::unparsed::max_scroll(self),
+            _ => super::view::help::max_scroll(self.size),
+        };
+        self.help_scroll = self.help_scroll.min(max);
+    }
+
+    /// Shows the help or unparsed-lines overlay from its top.
+    fn open_overlay(&mut self, mode: Mode) {
+        self.mode = mode;
+        self.help_scroll = 0;
+    }
+
+    /// The source the unparsed view shows: the selected session's, else the first one.
+    pub fn current_source(&self) -> Option<&SourceInfo> {
+        let n = self.selected.map_or(0, |(source, _)| source);
+        self.sources.get(n).or(self.sources.first())
     }
 
     fn normal_command(&mut self, c: Command) {
@@ -383,10 +406,8 @@ impl App {
                     .push(Effect::Copy(super::export::transcript_text(s, false))),
                 None => self.message = Some("nothing to copy: no session selected".into()),
             },
-            Command::Help => {
-                self.mode = Mode::Help;
-                self.help_scroll = 0;
-            }
+            Command::Help => self.open_overlay(Mode::Help),
+            Command::Unparsed => self.open_overlay(Mode::Unparsed),
             Command::Follow => self.resume(),
             Command::Quit => self.quit = true,
             _ => {}

@@ -6,6 +6,7 @@ pub mod list;
 pub mod status;
 pub mod text;
 pub mod transcript;
+pub mod unparsed;
 
 use super::app::{App, Mode};
 use ratatui::Frame;
@@ -20,8 +21,10 @@ pub fn draw(app: &App, frame: &mut Frame) {
         transcript::render(frame, a, app);
     }
     status::render(frame, areas.status, areas.bottom, app);
-    if app.mode == Mode::Help {
-        help::render(frame, app);
+    match app.mode {
+        Mode::Help => help::render(frame, app),
+        Mode::Unparsed => unparsed::render(frame, app),
+        _ => {}
     }
 }
 
