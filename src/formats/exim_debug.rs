@@ -335,20 +335,9 @@ fn shows_credentials(body: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wrapper::Wrapper;
 
     fn parse(lines: &[&str]) -> Vec<Record> {
-        let mut p = Parser::default();
-        let mut out = Vec::new();
-        for (n, text) in lines.iter().enumerate() {
-            let line = InputLine {
-                number: n as u64 + 1,
-                text,
-                wrapper: Wrapper::default(),
-            };
-            p.parse(&line, &mut out);
-        }
-        out
+        crate::formats::parse_lines(&mut Parser::default(), lines)
     }
 
     #[test]

@@ -213,20 +213,9 @@ fn note_kind(level: &str, message: &str) -> InfoKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wrapper::Wrapper;
 
     fn parse(lines: &[&str]) -> Vec<Record> {
-        let mut out = Vec::new();
-        let mut p = Parser::default();
-        for (i, text) in lines.iter().enumerate() {
-            let line = InputLine {
-                number: i as u64 + 1,
-                text,
-                wrapper: Wrapper::default(),
-            };
-            p.parse(&line, &mut out);
-        }
-        out
+        crate::formats::parse_lines(&mut Parser::default(), lines)
     }
 
     const U: &str = "5C0B2E61-9A4D-4F1B-8C3E-7D2A61F0B9C4";

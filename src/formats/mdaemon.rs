@@ -163,20 +163,9 @@ fn note(key: &str, n: u64, time: Option<Timestamp>, message: &str, out: &mut Out
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wrapper::Wrapper;
 
     fn parse(lines: &[&str]) -> Vec<Record> {
-        let mut p = Parser::default();
-        let mut out = Vec::new();
-        for (i, text) in lines.iter().enumerate() {
-            let line = InputLine {
-                number: i as u64 + 1,
-                text,
-                wrapper: Wrapper::default(),
-            };
-            p.parse(&line, &mut out);
-        }
-        out
+        crate::formats::parse_lines(&mut Parser::default(), lines)
     }
 
     #[test]

@@ -156,6 +156,22 @@ pub trait LineParser: Send {
     }
 }
 
+/// Feeds `lines` (numbered from 1, no wrapper) to `parser` and returns what it recorded: the
+/// formats' unit tests look at records before the assembler sees them.
+#[cfg(test)]
+pub(crate) fn parse_lines(parser: &mut dyn LineParser, lines: &[&str]) -> Vec<Record> {
+    let mut out = Vec::new();
+    for (i, text) in lines.iter().enumerate() {
+        let line = InputLine {
+            number: i as u64 + 1,
+            text,
+            wrapper: Wrapper::default(),
+        };
+        parser.parse(&line, &mut out);
+    }
+    out
+}
+
 /// Every format smtpscope knows, in detection priority order (more specific first).
 pub fn all() -> &'static [&'static dyn Format] {
     &[

@@ -192,20 +192,9 @@ fn note_kind(lower: &str) -> InfoKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wrapper::Wrapper;
 
     fn parse(lines: &[&str]) -> Vec<Record> {
-        let mut p = Parser::default();
-        let mut out = Vec::new();
-        for (n, text) in lines.iter().enumerate() {
-            let line = InputLine {
-                number: n as u64 + 1,
-                text,
-                wrapper: Wrapper::default(),
-            };
-            p.parse(&line, &mut out);
-        }
-        out
+        crate::formats::parse_lines(&mut Parser::default(), lines)
     }
 
     #[test]

@@ -180,19 +180,9 @@ fn event_kind(event: &str, level: &str) -> InfoKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wrapper::Wrapper;
 
     fn parse(lines: &[&str]) -> Vec<Record> {
-        let mut out = Vec::new();
-        for (i, text) in lines.iter().enumerate() {
-            let line = InputLine {
-                number: i as u64 + 1,
-                text,
-                wrapper: Wrapper::default(),
-            };
-            Parser.parse(&line, &mut out);
-        }
-        out
+        crate::formats::parse_lines(&mut Parser, lines)
     }
 
     #[test]
