@@ -37,6 +37,8 @@ fn columns(w: usize, peers_max: usize, multi_day: bool) -> Columns {
     let time = match w {
         0..34 => 0,
         _ if multi_day && w >= 48 => 14,
+        // Sessions on several days: a time of day alone would mislead, so the seconds go.
+        _ if multi_day => 11,
         _ => 8,
     };
     let fixed = 2 + 7 + if time > 0 { time + 1 } else { 0 };
@@ -70,6 +72,7 @@ fn row(app: &App, t: &Theme, s: &Session, c: &Columns, w: usize, selected: bool)
     if c.time > 0 {
         let time = match s.start {
             Some(x) if c.time >= 14 && x.has_date => x.when.format("%m-%d %H:%M:%S").to_string(),
+            Some(x) if c.time >= 11 && x.has_date => x.when.format("%m-%d %H:%M").to_string(),
             Some(x) => x.clock(),
             None => "-".into(),
         };
@@ -150,4 +153,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .map(|(p, s)| row(app, &t, s, &c, w, sel == Some(p)))
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::columns;
+
+    #[test]
+    fn sessions_on_several_days_show_the_date_even_in_a_narrow_pane() {
+        // The left pane of an 80-column terminal is 34 wide inside its border.
+        assert_eq!(columns(34, 20, false).time, 8, "one day: time of day is enough");
+        assert_eq!(columns(34, 20, true).time, 11, "several days: MM-DD HH:MM");
+        assert_eq!(columns(60, 20, true).time, 14, "room for seconds too");
+        assert_eq!(columns(30, 20, true).time, 0, "too narrow for any time");
+    }
 }
