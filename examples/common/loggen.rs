@@ -193,11 +193,11 @@ pub fn generate(format: &str, mib: u64, seed: u64, w: impl Write) -> io::Result<
     Ok(exp)
 }
 
-/// Interleaves sessions: `live` of them are in flight; each step writes the next line of a
-/// random one. A session is its queue of lines, each a closure of the clock so stamps rise.
-struct Mixer {
-    live: Vec<VecDeque<Line>>,
-}
+/// Interleaves sessions: `concurrency` of them are in flight; each step writes the next line
+/// of a random one. A session is a tag (its pid) and its queue of lines, each a closure of the
+/// clock so stamps rise. Tags of finished sessions are handed back to `next_session`, so a pid
+/// is reused only after its connection ended, as on a real server.
+struct Mixer;
 
 /// One line to write later: the text after the stamp, and how the stamp is written.
 type Line = Box<dyn FnOnce(&Clock) -> String>;
@@ -209,26 +209,24 @@ impl Mixer {
         clock: &mut Clock,
         target: u64,
         concurrency: usize,
-        mut next_session: impl FnMut(&mut Rng) -> VecDeque<Line>,
+        mut next_session: impl FnMut(&mut Rng, &mut Vec<u32>) -> (u32, VecDeque<Line>),
     ) -> io::Result<()> {
-        let mut mixer = Mixer { live: Vec::new() };
+        let mut live: Vec<(u32, VecDeque<Line>)> = Vec::new();
+        let mut released = Vec::new();
         loop {
-            let filling = out.bytes < target;
-            while filling && mixer.live.len() < concurrency {
-                mixer.live.push(next_session(rng));
+            while out.bytes < target && live.len() < concurrency {
+                live.push(next_session(rng, &mut released));
             }
-            if mixer.live.is_empty() {
+            if live.is_empty() {
                 return Ok(());
             }
-            let i = rng.below(mixer.live.len() as u64) as usize;
-            let Some(line) = mixer.live[i].pop_front() else {
-                mixer.live.swap_remove(i);
-                continue;
-            };
-            clock.tick(rng, 20);
-            out.line(&line(clock))?;
-            if mixer.live[i].is_empty() {
-                mixer.live.swap_remove(i);
+            let i = rng.below(live.len() as u64) as usize;
+            if let Some(line) = live[i].1.pop_front() {
+                clock.tick(rng, 20);
+                out.line(&line(clock))?;
+            }
+            if live[i].1.is_empty() {
+                released.push(live.swap_remove(i).0);
             }
         }
     }
@@ -275,21 +273,14 @@ fn other(text: &'static str, prog: &'static str, pid: u32) -> Line {
 /// lines after the disconnect, some relayed onward by `smtp` (its own sessions), and noise.
 fn postfix<W: Write>(out: &mut Out<W>, rng: &mut Rng, target: u64, exp: &mut Expected) -> io::Result<()> {
     let mut clock = Clock { ms: 0 };
-    let mut free_pids: VecDeque<u32> = (4000..4100).collect();
-    let mut busy: VecDeque<u32> = VecDeque::new();
+    // A pool a little larger than the concurrency: pids come back soon after they end.
+    let mut free_pids: VecDeque<u32> = (4000..4050).collect();
     let mut smtp_pid = 20_000u32;
-    Mixer::run(out, rng, &mut clock, target, 40, |rng| {
-        // Pids are handed out round-robin from a pool larger than the concurrency, so a pid
-        // returns only after its previous connection ended.
-        let pid = free_pids.pop_front().unwrap_or(4000);
-        busy.push_back(pid);
-        if busy.len() > 50 {
-            if let Some(p) = busy.pop_front() {
-                free_pids.push_back(p);
-            }
-        }
+    Mixer::run(out, rng, &mut clock, target, 40, |rng, released| {
+        free_pids.extend(released.drain(..));
+        let pid = free_pids.pop_front().expect("more pids than concurrent sessions");
         smtp_pid = if smtp_pid >= 29_999 { 20_000 } else { smtp_pid + 1 };
-        postfix_session(rng, pid, smtp_pid, exp)
+        (pid, postfix_session(rng, pid, smtp_pid, exp))
     })
 }
 
@@ -421,9 +412,9 @@ fn exchange<W: Write>(out: &mut Out<W>, rng: &mut Rng, target: u64, exp: &mut Ex
     out.line("#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context")?;
     let mut clock = Clock { ms: 0 };
     let mut n: u64 = 0x08DE_1000_0000_0000;
-    Mixer::run(out, rng, &mut clock, target, 30, |rng| {
+    Mixer::run(out, rng, &mut clock, target, 30, |rng, _| {
         n += 1 + rng.below(1000);
-        exchange_session(rng, n, exp)
+        (0, exchange_session(rng, n, exp))
     })
 }
 
@@ -541,7 +532,9 @@ fn exchange_session(rng: &mut Rng, id: u64, exp: &mut Expected) -> VecDeque<Line
 fn phpmailer<W: Write>(out: &mut Out<W>, rng: &mut Rng, target: u64, exp: &mut Expected) -> io::Result<()> {
     let mut clock = Clock { ms: 0 };
     // One sender at a time: concurrency 1.
-    Mixer::run(out, rng, &mut clock, target, 1, |rng| phpmailer_session(rng, exp))
+    Mixer::run(out, rng, &mut clock, target, 1, |rng, _| {
+        (0, phpmailer_session(rng, exp))
+    })
 }
 
 fn php(text: String) -> Line {
