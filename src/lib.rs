@@ -4,6 +4,7 @@
 pub mod assemble;
 pub mod cli;
 pub mod explain;
+pub mod fasthash;
 pub mod feed;
 pub mod filter;
 pub mod formats;

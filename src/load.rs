@@ -8,6 +8,7 @@ use crate::model::Session;
 use crate::source::{self, Input, LineReader};
 use crate::wrapper;
 use chrono::Datelike;
+use std::borrow::Cow;
 use std::io::BufRead;
 use std::sync::Arc;
 
@@ -108,17 +109,12 @@ impl Pipeline {
     /// Feeds one line. Before the format is known lines are held; detection runs once
     /// [`DETECT_LINES`] non-blank lines are held (or at [`Pipeline::finish`]).
     pub fn feed(&mut self, number: u64, bytes: &[u8], truncated: bool) -> Result<(), LoadError> {
-        self.report.lines = self.report.lines.max(number);
-        let mut text = String::from_utf8_lossy(bytes).into_owned();
-        if truncated {
-            self.report.truncated_lines += 1;
-            text.push_str(" [… line truncated: longer than 64 KiB]");
-        }
+        let text = self.line_text(number, bytes, truncated);
         if self.parser.is_none() {
             if !text.trim().is_empty() {
                 self.held_nonblank += 1;
             }
-            self.held.push((number, text));
+            self.held.push((number, text.into_owned()));
             if self.held_nonblank >= DETECT_LINES {
                 self.detect()?;
             }
@@ -126,6 +122,22 @@ impl Pipeline {
         }
         self.parse(number, &text);
         Ok(())
+    }
+
+    /// Counts the line and makes it text. Valid UTF-8 (nearly every line) is borrowed, not
+    /// copied; a cut line says so at its end.
+    fn line_text<'b>(&mut self, number: u64, bytes: &'b [u8], truncated: bool) -> Cow<'b, str> {
+        self.report.lines = self.report.lines.max(number);
+        // `from_utf8` checks valid text faster than `from_utf8_lossy` walks it.
+        let mut text = match std::str::from_utf8(bytes) {
+            Ok(t) => Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
+        if truncated {
+            self.report.truncated_lines += 1;
+            text.to_mut().push_str(" [… line truncated: longer than 64 KiB]");
+        }
+        text
     }
 
     /// Detects the format now on the lines held so far, if it is not known yet. Live tail calls
@@ -171,16 +183,7 @@ impl Pipeline {
         let Some((_, parser, asm)) = self.parser.as_mut() else {
             return;
         };
-        if text.trim().is_empty() {
-            return;
-        }
-        let (wrapper, native) = wrapper::strip(text, self.year);
-        let line = InputLine {
-            number,
-            text: native,
-            wrapper,
-        };
-        parser.parse(&line, &mut self.records);
+        parse_line(parser.as_mut(), self.year, number, text, &mut self.records);
         for r in self.records.drain(..) {
             asm.push(r);
         }
@@ -226,6 +229,20 @@ impl Pipeline {
     }
 }
 
+/// Strips the wrapper and parses one non-blank line into `records`.
+fn parse_line(parser: &mut dyn LineParser, year: i32, number: u64, text: &str, records: &mut Vec<Record>) {
+    if text.trim().is_empty() {
+        return;
+    }
+    let (wrapper, native) = wrapper::strip(text, year);
+    let line = InputLine {
+        number,
+        text: native,
+        wrapper,
+    };
+    parser.parse(&line, records);
+}
+
 /// Reads a whole source through a [`Pipeline`].
 pub fn load_reader(
     name: Arc<str>,
@@ -240,16 +257,7 @@ pub fn load_reader(
         let line = match lines.next_line() {
             Ok(Some(l)) => l,
             Ok(None) => break,
-            Err(e) => {
-                // Keep what was read; say where reading stopped.
-                return match pipe.finish() {
-                    Ok(ok) if !ok.0.is_empty() => {
-                        eprintln!("smtpscope: {name}: reading stopped early: {e}; showing what was read");
-                        Ok(ok)
-                    }
-                    _ => Err(LoadError::Io(format!("{name}: cannot read: {e}"))),
-                };
-            }
+            Err(e) => return stopped_early(&name, pipe, e),
         };
         if first {
             first = false;
@@ -262,6 +270,21 @@ pub fn load_reader(
         pipe.feed(line.number, line.bytes, line.truncated)?;
     }
     pipe.finish()
+}
+
+/// Keeps what was read before a read error; says where reading stopped.
+fn stopped_early(
+    name: &str,
+    pipe: Pipeline,
+    e: std::io::Error,
+) -> Result<(Vec<Session>, SourceReport), LoadError> {
+    match pipe.finish() {
+        Ok(ok) if !ok.0.is_empty() => {
+            eprintln!("smtpscope: {name}: reading stopped early: {e}; showing what was read");
+            Ok(ok)
+        }
+        _ => Err(LoadError::Io(format!("{name}: cannot read: {e}"))),
+    }
 }
 
 /// Loads one input.
