@@ -10,7 +10,7 @@
 //! `cargo run --release --example bench -- [--mib 1024] [--formats postfix,phpmailer] [--dir DIR]`
 //! (generated files are kept in DIR, default `target/bench`, and reused when present).
 
-#[path = "common/loggen.rs"]
+#[path = "common/loggen/mod.rs"]
 mod loggen;
 
 use loggen::Expected;

@@ -3,7 +3,7 @@
 //! Formats: postfix, exchange-receive, phpmailer. The session count and status totals it wrote
 //! go to stderr as JSON, and to `--expected FILE` when given (the benchmark reads that file).
 
-#[path = "common/loggen.rs"]
+#[path = "common/loggen/mod.rs"]
 mod loggen;
 
 use std::io::Write;
