@@ -107,8 +107,9 @@ fn report(format: &str, file: &Path, exp: &Expected) -> bool {
         get(&load, "open"),
     ];
     let want = [exp.sessions, exp.success, exp.failure, exp.partial, exp.open].map(|n| n as f64);
-    let ok = found == want;
     let view = child(file, "viewer").unwrap_or_default();
+    let in_view = ["sessions", "success", "failure", "partial", "open"].map(|k| get(&view, k));
+    let ok = found == want && in_view == want;
     println!(
         "{:<17} {:>7.0} {:>9} {:>8.3} {:>8.0} {:>10.0} {:>8.0} {:>7.0}ms {:>9.3} {:>6.0}ms {:>6.1}ms  {}",
         format,
@@ -125,7 +126,9 @@ fn report(format: &str, file: &Path, exp: &Expected) -> bool {
         if ok {
             "ok".to_owned()
         } else {
-            format!("MISMATCH: found {found:?}, generator wrote {want:?} (sessions ok fail part open)")
+            format!(
+                "MISMATCH: loaded {found:?}, viewer {in_view:?}, generator wrote {want:?} (sessions ok fail part open)"
+            )
         }
     );
     if !view.is_empty() {
@@ -255,8 +258,10 @@ fn child_viewer(file: &Path) {
         "the filter {FILTER} changed nothing"
     );
     let frame = draw(&mut term, &app);
+    let [ok, fail, part, open] = app.counts();
     println!(
-        "first_screen_ms={} loaded_secs={} filter_ms={} frame_ms={} frames={frames} rss_kb={}",
+        "sessions={} success={ok} failure={fail} partial={part} open={open} first_screen_ms={} loaded_secs={} filter_ms={} frame_ms={} frames={frames} rss_kb={}",
+        app.total(),
         first_screen.unwrap_or_default().as_secs_f64() * 1e3,
         loaded.as_secs_f64(),
         filter.as_secs_f64() * 1e3,

@@ -210,9 +210,10 @@ impl Assembler {
 
     /// Ends assembly: every session is evaluated and returned in order of first line.
     pub fn finish(mut self) -> AssemblyResult {
-        self.take_changed();
+        let changed = self.take_changed();
         AssemblyResult {
             sessions: self.sessions,
+            changed,
             unparsed_count: self.unparsed_count,
             unparsed: self.unparsed,
         }
@@ -248,6 +249,9 @@ fn evaluate_all(sessions: &mut [Session], indices: &[usize]) {
 /// What one source produced.
 pub struct AssemblyResult {
     pub sessions: Vec<Session>,
+    /// Indices of the sessions that changed since the last [`Assembler::take_changed`]
+    /// (all of them when it was never called): what a live view has not seen yet.
+    pub changed: Vec<usize>,
     pub unparsed_count: u64,
     pub unparsed: Vec<(u64, String)>,
 }

@@ -208,15 +208,22 @@ impl Pipeline {
     }
 
     /// Ends the source: detects on what is held if needed, flushes the parser, evaluates.
-    pub fn finish(mut self) -> Result<(Vec<Session>, SourceReport), LoadError> {
+    pub fn finish(self) -> Result<(Vec<Session>, SourceReport), LoadError> {
+        self.finish_changed()
+            .map(|(sessions, report, _)| (sessions, report))
+    }
+
+    /// As [`Pipeline::finish`], plus the indices of the sessions that changed since the last
+    /// [`Pipeline::take_changed`]: a live view only needs those again.
+    pub fn finish_changed(mut self) -> Result<(Vec<Session>, SourceReport, Vec<usize>), LoadError> {
         if self.parser.is_none() {
             if self.held_nonblank == 0 {
-                return Ok((Vec::new(), self.report));
+                return Ok((Vec::new(), self.report, Vec::new()));
             }
             self.detect()?;
         }
         let Some((_, mut parser, mut asm)) = self.parser.take() else {
-            return Ok((Vec::new(), self.report));
+            return Ok((Vec::new(), self.report, Vec::new()));
         };
         parser.finish(&mut self.records);
         for r in self.records.drain(..) {
@@ -225,7 +232,7 @@ impl Pipeline {
         let result = asm.finish();
         self.report.unparsed_count = result.unparsed_count;
         self.report.unparsed = result.unparsed;
-        Ok((result.sessions, self.report))
+        Ok((result.sessions, self.report, result.changed))
     }
 }
 

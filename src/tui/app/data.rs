@@ -95,7 +95,9 @@ impl App {
     pub(super) fn reorder(&mut self) {
         let entries = &self.entries;
         let mut order: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].shown).collect();
-        order.sort_by_key(|&i| {
+        // Keys computed once per entry, not per comparison: with a million sessions the
+        // comparisons would each reach into two far-apart sessions.
+        order.sort_by_cached_key(|&i| {
             let e = &entries[i];
             let dated = e.session.start.filter(|t| t.has_date).map(|t| t.when);
             (dated.is_none(), dated, e.key)
