@@ -31,13 +31,17 @@ printf '%-28s %9s %9s %10s\n' tool seconds 'RSS MiB' 'vs --list'
 
 declare -A secs rss
 names=()
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 # Runs one command under /usr/bin/time -v; records wall seconds and peak RSS (MiB).
 measure() {
     local name="$1"
     shift
     local log
     log=$(mktemp)
-    /usr/bin/time -v -o "$log" "$@" > /dev/null 2>&1 || true
+    # Output goes to a file, not /dev/null: GNU grep stops at the first match when it sees
+    # its output is /dev/null.
+    /usr/bin/time -v -o "$log" "$@" > "$out" 2>&1 || true
     local wall kb
     wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log")
     kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
@@ -61,7 +65,8 @@ fi
 
 base=${secs['smtpscope --list']}
 for name in "${names[@]}"; do
-    printf '%-28s %9.2f %9.0f %9.1fx\n' "$name" "${secs[$name]}" "${rss[$name]}" \
+    printf '%-28s %9.3f %9.0f %9.2fx\n' "$name" "${secs[$name]}" "${rss[$name]}" \
         "$(echo "${secs[$name]} / $base" | bc -l)"
 done
-printf '\nRSS / file size for smtpscope --list: %.2f\n' "$(echo "${rss['smtpscope --list']} * 1048576 / $size" | bc -l)"
+printf '\n"vs --list": time relative to smtpscope --list (above 1: slower than smtpscope).\n'
+printf 'RSS / file size for smtpscope --list: %.2f\n' "$(echo "${rss['smtpscope --list']} * 1048576 / $size" | bc -l)"
