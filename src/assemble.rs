@@ -2,11 +2,12 @@
 //! loading and live tail, so multi-line replies, command/reply pairing, credential masking and
 //! status are handled once.
 
+use crate::fasthash::FastMap;
 use crate::formats::{Item, Record};
 use crate::model::{
     parse_reply_line, Direction, Enhanced, Event, EventKind, InfoKind, ReplyCode, Session, Step, Timestamp,
 };
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Most unparsed lines kept for viewing per source; the count covers all of them.
@@ -38,12 +39,15 @@ pub struct Assembler {
     format: &'static str,
     sessions: Vec<Session>,
     tracks: Vec<Track>,
-    active: HashMap<String, usize>,
+    active: FastMap<String, usize>,
     /// The last session opened under each key, ended or not (for [`Item::Late`]).
-    last_by_key: HashMap<String, usize>,
-    used_keys: HashMap<String, u32>,
+    last_by_key: FastMap<String, usize>,
+    used_keys: FastMap<String, u32>,
     generated: u32,
+    /// Per session: changed since the last [`Assembler::take_changed`]; `changed` lists those
+    /// indices, so taking them costs what changed, not what was loaded.
     dirty: Vec<bool>,
+    changed: Vec<usize>,
     /// Lines no rule understood: total count and the first [`UNPARSED_KEEP`] of them.
     pub unparsed_count: u64,
     pub unparsed: Vec<(u64, String)>,
@@ -56,11 +60,12 @@ impl Assembler {
             format,
             sessions: Vec::new(),
             tracks: Vec::new(),
-            active: HashMap::new(),
-            last_by_key: HashMap::new(),
-            used_keys: HashMap::new(),
+            active: FastMap::default(),
+            last_by_key: FastMap::default(),
+            used_keys: FastMap::default(),
             generated: 0,
             dirty: Vec::new(),
+            changed: Vec::new(),
             unparsed_count: 0,
             unparsed: Vec::new(),
         }
@@ -103,7 +108,7 @@ impl Assembler {
                 .or_else(|| self.last_by_key.get(&rec.key))
             {
                 Some(&i) => {
-                    self.dirty[i] = true;
+                    self.mark(i);
                     let s = &mut self.sessions[i];
                     s.last_line = s.last_line.max(rec.line);
                     account_line(s, &mut self.tracks[i], rec.line);
@@ -131,7 +136,7 @@ impl Assembler {
                 None => self.open(&rec.key, rec.line),
             },
         };
-        self.dirty[idx] = true;
+        self.mark(idx);
         let s = &mut self.sessions[idx];
         s.last_line = s.last_line.max(rec.line);
         s.first_line = s.first_line.min(rec.line);
@@ -219,31 +224,38 @@ impl Assembler {
         let s = Session::new(self.source.clone(), self.format, id, line);
         self.sessions.push(s);
         self.tracks.push(Track::default());
-        self.dirty.push(true);
+        self.dirty.push(false);
         let i = self.sessions.len() - 1;
+        self.mark(i);
         self.active.insert(key.to_owned(), i);
         self.last_by_key.insert(key.to_owned(), i);
         i
     }
 
-    /// Re-evaluates changed sessions and returns their indices (for live views).
-    pub fn take_changed(&mut self) -> Vec<usize> {
-        let mut out = Vec::new();
-        for (i, d) in self.dirty.iter_mut().enumerate() {
-            if *d {
-                *d = false;
-                self.sessions[i].evaluate();
-                out.push(i);
-            }
+    fn mark(&mut self, i: usize) {
+        if !self.dirty[i] {
+            self.dirty[i] = true;
+            self.changed.push(i);
         }
+    }
+
+    /// Re-evaluates changed sessions and returns their indices, ascending (for live views).
+    pub fn take_changed(&mut self) -> Vec<usize> {
+        let mut out = std::mem::take(&mut self.changed);
+        out.sort_unstable();
+        for &i in &out {
+            self.dirty[i] = false;
+        }
+        evaluate_all(&mut self.sessions, &out);
         out
     }
 
     /// Ends assembly: every session is evaluated and returned in order of first line.
     pub fn finish(mut self) -> AssemblyResult {
-        self.take_changed();
+        let changed = self.take_changed();
         AssemblyResult {
             sessions: self.sessions,
+            changed,
             unparsed_count: self.unparsed_count,
             unparsed: self.unparsed,
         }
@@ -276,9 +288,38 @@ fn account_line(s: &mut Session, t: &mut Track, line: u64) {
     }
 }
 
+/// Evaluates the sessions at `indices` (ascending), on two threads when there are many: the
+/// status rules and summaries are per session, and the final evaluation of a big file is a
+/// noticeable part of loading it.
+fn evaluate_all(sessions: &mut [Session], indices: &[usize]) {
+    const PARALLEL_FROM: usize = 4096;
+    if indices.len() < PARALLEL_FROM {
+        for &i in indices {
+            sessions[i].evaluate();
+        }
+        return;
+    }
+    let split = indices[indices.len() / 2];
+    let (low, high) = sessions.split_at_mut(split);
+    let (low_idx, high_idx) = indices.split_at(indices.len() / 2);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for &i in low_idx {
+                low[i].evaluate();
+            }
+        });
+        for &i in high_idx {
+            high[i - split].evaluate();
+        }
+    });
+}
+
 /// What one source produced.
 pub struct AssemblyResult {
     pub sessions: Vec<Session>,
+    /// Indices of the sessions that changed since the last [`Assembler::take_changed`]
+    /// (all of them when it was never called): what a live view has not seen yet.
+    pub changed: Vec<usize>,
     pub unparsed_count: u64,
     pub unparsed: Vec<(u64, String)>,
 }

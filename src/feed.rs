@@ -149,9 +149,16 @@ fn load_one(n: usize, input: &Input, opts: &LoadOptions, tx: &Sender<Update>) ->
             })?;
         }
     }
-    match pipe.finish() {
-        Ok((sessions, report)) => {
+    match pipe.finish_changed() {
+        Ok((sessions, report, changed)) => {
+            // Sessions unchanged since they were published are already in the view as they
+            // are: resending a big log's sessions would only cost time.
+            // `changed` is ascending.
+            let mut changed = changed.into_iter().peekable();
             for (index, session) in sessions.into_iter().enumerate() {
+                if changed.next_if_eq(&index).is_none() {
+                    continue;
+                }
                 send(Update::Session {
                     source: n,
                     index,

@@ -6,6 +6,7 @@ mod accounting_tests;
 pub mod assemble;
 pub mod cli;
 pub mod explain;
+pub mod fasthash;
 pub mod feed;
 pub mod filter;
 pub mod formats;

@@ -8,6 +8,7 @@ use crate::model::Session;
 use crate::source::{self, Input, LineReader};
 use crate::wrapper;
 use chrono::Datelike;
+use std::borrow::Cow;
 use std::io::BufRead;
 use std::sync::Arc;
 
@@ -114,17 +115,12 @@ impl Pipeline {
     /// Feeds one line. Before the format is known lines are held; detection runs once
     /// [`DETECT_LINES`] non-blank lines are held (or at [`Pipeline::finish`]).
     pub fn feed(&mut self, number: u64, bytes: &[u8], truncated: bool) -> Result<(), LoadError> {
-        self.report.lines = self.report.lines.max(number);
-        let mut text = String::from_utf8_lossy(bytes).into_owned();
-        if truncated {
-            self.report.truncated_lines += 1;
-            text.push_str(" [… line truncated: longer than 64 KiB]");
-        }
+        let text = self.line_text(number, bytes, truncated);
         if self.parser.is_none() {
             if !text.trim().is_empty() {
                 self.held_nonblank += 1;
             }
-            self.held.push((number, text));
+            self.held.push((number, text.into_owned()));
             if self.held_nonblank >= DETECT_LINES {
                 self.detect()?;
             }
@@ -132,6 +128,22 @@ impl Pipeline {
         }
         self.parse(number, &text);
         Ok(())
+    }
+
+    /// Counts the line and makes it text. Valid UTF-8 (nearly every line) is borrowed, not
+    /// copied; a cut line says so at its end.
+    fn line_text<'b>(&mut self, number: u64, bytes: &'b [u8], truncated: bool) -> Cow<'b, str> {
+        self.report.lines = self.report.lines.max(number);
+        // `from_utf8` checks valid text faster than `from_utf8_lossy` walks it.
+        let mut text = match std::str::from_utf8(bytes) {
+            Ok(t) => Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
+        if truncated {
+            self.report.truncated_lines += 1;
+            text.to_mut().push_str(" [… line truncated: longer than 64 KiB]");
+        }
+        text
     }
 
     /// Detects the format now on the lines held so far, if it is not known yet. Live tail calls
@@ -180,13 +192,7 @@ impl Pipeline {
         if text.trim().is_empty() {
             return;
         }
-        let (wrapper, native) = wrapper::strip(text, self.year);
-        let line = InputLine {
-            number,
-            text: native,
-            wrapper,
-        };
-        parser.parse(&line, &mut self.records);
+        parse_line(parser.as_mut(), self.year, number, text, &mut self.records);
         // Every line is accounted for: a line no record names is recorded as skipped in the
         // session written last (before the first record: in the first session).
         if let Some(first) = self.records.first() {
@@ -238,15 +244,22 @@ impl Pipeline {
     }
 
     /// Ends the source: detects on what is held if needed, flushes the parser, evaluates.
-    pub fn finish(mut self) -> Result<(Vec<Session>, SourceReport), LoadError> {
+    pub fn finish(self) -> Result<(Vec<Session>, SourceReport), LoadError> {
+        self.finish_changed()
+            .map(|(sessions, report, _)| (sessions, report))
+    }
+
+    /// As [`Pipeline::finish`], plus the indices of the sessions that changed since the last
+    /// [`Pipeline::take_changed`]: a live view only needs those again.
+    pub fn finish_changed(mut self) -> Result<(Vec<Session>, SourceReport, Vec<usize>), LoadError> {
         if self.parser.is_none() {
             if self.held_nonblank == 0 {
-                return Ok((Vec::new(), self.report));
+                return Ok((Vec::new(), self.report, Vec::new()));
             }
             self.detect()?;
         }
         let Some((_, mut parser, mut asm)) = self.parser.take() else {
-            return Ok((Vec::new(), self.report));
+            return Ok((Vec::new(), self.report, Vec::new()));
         };
         parser.finish(&mut self.records);
         for r in self.records.drain(..) {
@@ -258,8 +271,22 @@ impl Pipeline {
         let result = asm.finish();
         self.report.unparsed_count = result.unparsed_count;
         self.report.unparsed = result.unparsed;
-        Ok((result.sessions, self.report))
+        Ok((result.sessions, self.report, result.changed))
     }
+}
+
+/// Strips the wrapper and parses one non-blank line into `records`.
+fn parse_line(parser: &mut dyn LineParser, year: i32, number: u64, text: &str, records: &mut Vec<Record>) {
+    if text.trim().is_empty() {
+        return;
+    }
+    let (wrapper, native) = wrapper::strip(text, year);
+    let line = InputLine {
+        number,
+        text: native,
+        wrapper,
+    };
+    parser.parse(&line, records);
 }
 
 /// Reads a whole source through a [`Pipeline`].
@@ -276,19 +303,7 @@ pub fn load_reader(
         let line = match lines.next_line() {
             Ok(Some(l)) => l,
             Ok(None) => break,
-            Err(e) => {
-                // Keep what was read; say where reading stopped.
-                return match pipe.finish() {
-                    Ok(ok) if !ok.0.is_empty() => {
-                        eprintln!(
-                            "smtpscope: {}: reading stopped early: {e}; showing what was read",
-                            crate::sanitize::escape_controls(&name)
-                        );
-                        Ok(ok)
-                    }
-                    _ => Err(LoadError::Io(format!("{name}: cannot read: {e}"))),
-                };
-            }
+            Err(e) => return stopped_early(&name, pipe, e),
         };
         if first {
             first = false;
@@ -301,6 +316,24 @@ pub fn load_reader(
         pipe.feed(line.number, line.bytes, line.truncated)?;
     }
     pipe.finish()
+}
+
+/// Keeps what was read before a read error; says where reading stopped.
+fn stopped_early(
+    name: &str,
+    pipe: Pipeline,
+    e: std::io::Error,
+) -> Result<(Vec<Session>, SourceReport), LoadError> {
+    match pipe.finish() {
+        Ok(ok) if !ok.0.is_empty() => {
+            eprintln!(
+                "smtpscope: {}: reading stopped early: {e}; showing what was read",
+                crate::sanitize::escape_controls(name)
+            );
+            Ok(ok)
+        }
+        _ => Err(LoadError::Io(format!("{name}: cannot read: {e}"))),
+    }
 }
 
 /// Loads one input.

@@ -109,7 +109,11 @@ pub fn run(cli: Cli) -> i32 {
     } else {
         output::list::write(&mut out, &loaded, &sessions)
     };
-    match result.and_then(|()| out.flush()) {
+    let flushed = result.and_then(|()| out.flush());
+    // The process ends now: freeing a big log's sessions one by one would only add time.
+    std::mem::forget(sessions);
+    std::mem::forget(loaded);
+    match flushed {
         Ok(()) => 0,
         // A closed pipe (`| head`) is a normal way to stop reading.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,

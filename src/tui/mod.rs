@@ -31,7 +31,7 @@ enum Msg {
 }
 
 /// How many queued messages are applied before the screen is redrawn.
-const BATCH: usize = 20_000;
+pub const BATCH: usize = 20_000;
 
 /// True when the locale promises UTF-8 (LC_ALL, then LC_CTYPE, then LANG, as libc does).
 pub fn locale_is_utf8() -> bool {

@@ -14,8 +14,8 @@ mod smtpd;
 mod text;
 
 use super::{Format, InputLine, Item, LineParser, Record};
+use crate::fasthash::FastMap;
 use crate::model::Timestamp;
-use std::collections::HashMap;
 
 pub struct Postfix;
 
@@ -95,7 +95,7 @@ type ProcId = u64;
 
 fn proc_id(line: &InputLine<'_>) -> ProcId {
     use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = crate::fasthash::FastHasher::default();
     line.wrapper.host.hash(&mut h);
     line.wrapper.program.hash(&mut h);
     line.wrapper.pid.hash(&mut h);
@@ -153,14 +153,14 @@ struct Queued {
 
 #[derive(Default)]
 struct Parser {
-    inbound: HashMap<ProcId, Inbound>,
-    outbound: HashMap<ProcId, Outbound>,
+    inbound: FastMap<ProcId, Inbound>,
+    outbound: FastMap<ProcId, Outbound>,
     /// postscreen connections by client `[ip]:port`.
-    postscreen: HashMap<String, String>,
-    queue: HashMap<String, Queued>,
+    postscreen: FastMap<String, String>,
+    queue: FastMap<String, Queued>,
     /// A pre-connect warning per smtpd process, waiting for the `connect from` it precedes.
-    held: HashMap<ProcId, Record>,
-    key_uses: HashMap<String, u32>,
+    held: FastMap<ProcId, Record>,
+    key_uses: FastMap<String, u32>,
 }
 
 impl LineParser for Parser {

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Times smtpscope against lnav, grep -c and wc -l on one log, in one run, and prints ratios.
+#
+#   scripts/compare.sh [FILE]
+#
+# Without FILE it generates a 1 GiB Postfix maillog (target/bench/postfix-1024MiB.log) with
+# `cargo run --release --example gen`. Builds smtpscope in release mode if needed. Installs
+# nothing: without lnav (Debian/Ubuntu: `sudo apt-get install lnav`) that row is skipped.
+# Needs GNU time (/usr/bin/time, Debian package `time`). Run twice for a warm page cache; the
+# first run reads the file once before timing anything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+file="${1:-}"
+if [[ -z "$file" ]]; then
+    file=target/bench/postfix-1024MiB.log
+    if [[ ! -s "$file" ]]; then
+        mkdir -p target/bench
+        cargo run --quiet --release --example gen -- postfix 1024 \
+            --expected target/bench/postfix-1024MiB.expected.json > "$file"
+    fi
+fi
+[[ -x /usr/bin/time ]] || { echo "compare.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
+cargo build --quiet --release --bin smtpscope
+smtpscope=target/release/smtpscope
+
+cat "$file" > /dev/null # warm the page cache
+size=$(stat -c %s "$file")
+printf 'file: %s (%.0f MiB), %s cores\n\n' "$file" "$(echo "$size / 1048576" | bc -l)" "$(nproc)"
+printf '%-28s %9s %9s %10s\n' tool seconds 'RSS MiB' 'vs --list'
+
+declare -A secs rss
+names=()
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+# Runs one command under /usr/bin/time -v; records wall seconds and peak RSS (MiB).
+measure() {
+    local name="$1"
+    shift
+    local log
+    log=$(mktemp)
+    # Output goes to a file, not /dev/null: GNU grep stops at the first match when it sees
+    # its output is /dev/null.
+    /usr/bin/time -v -o "$log" "$@" > "$out" 2>&1 || true
+    local wall kb
+    wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log")
+    kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
+    rm -f "$log"
+    names+=("$name")
+    # m:ss.cc or h:mm:ss
+    secs[$name]=$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
+    rss[$name]=$(echo "$kb / 1024" | bc -l)
+}
+
+measure 'smtpscope --list' "$smtpscope" --list "$file"
+measure 'smtpscope --json' "$smtpscope" --json "$file"
+measure 'grep -c smtpd' grep -c smtpd "$file"
+measure 'wc -l' wc -l "$file"
+if command -v lnav > /dev/null; then
+    measure "lnav $(lnav -V | head -1 | awk '{print $2}') (syslog count)" \
+        lnav -n -c ';SELECT count(*) FROM syslog_log' "$file"
+else
+    echo "(lnav not installed: sudo apt-get install lnav — row skipped)"
+fi
+
+base=${secs['smtpscope --list']}
+for name in "${names[@]}"; do
+    printf '%-28s %9.3f %9.0f %9.2fx\n' "$name" "${secs[$name]}" "${rss[$name]}" \
+        "$(echo "${secs[$name]} / $base" | bc -l)"
+done
+printf '\n"vs --list": time relative to smtpscope --list (above 1: slower than smtpscope).\n'
+printf 'RSS / file size for smtpscope --list: %.2f\n' "$(echo "${rss['smtpscope --list']} * 1048576 / $size" | bc -l)"
