@@ -43,6 +43,11 @@ fn phpmailer_totals_match_the_generator() {
 }
 
 #[test]
+fn exchange_receive_totals_match_the_generator() {
+    check("exchange-receive", 5);
+}
+
+#[test]
 fn expected_totals_survive_their_json() {
     let mut sink = Vec::new();
     let exp = loggen::generate("exchange-receive", 1, 5, &mut sink).expect("generates");
