@@ -336,15 +336,7 @@ mod hostile {
     ];
 
     fn soup() -> impl Strategy<Value = Vec<u8>> {
-        prop::collection::vec(
-            prop_oneof![
-                prop::sample::select(FRAGMENTS).prop_map(|s| s.as_bytes().to_vec()),
-                prop::collection::vec(any::<u8>(), 0..8),
-                Just(b"\n".to_vec()),
-            ],
-            0..60,
-        )
-        .prop_map(|parts| parts.concat())
+        crate::common::grammar_soup(FRAGMENTS)
     }
 
     proptest! {

@@ -42,3 +42,20 @@ pub fn directions(s: &Session) -> String {
         })
         .collect()
 }
+
+/// Random input mixing a format's grammar `fragments` with junk bytes and line breaks, so a
+/// property test reaches the parser's deeper rules rather than only its first check.
+pub fn grammar_soup(
+    fragments: &'static [&'static str],
+) -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+    use proptest::prelude::*;
+    prop::collection::vec(
+        prop_oneof![
+            prop::sample::select(fragments).prop_map(|s| s.as_bytes().to_vec()),
+            prop::collection::vec(any::<u8>(), 0..8),
+            Just(b"\n".to_vec()),
+        ],
+        0..60,
+    )
+    .prop_map(|parts| parts.concat())
+}
