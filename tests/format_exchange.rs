@@ -2,36 +2,12 @@
 mod common;
 use common::*;
 use smtpscope::formats::{self, InputLine};
-use smtpscope::load::{load_reader, LoadOptions, SourceReport};
 use smtpscope::model::{Direction, EventKind, Session, Step};
 use smtpscope::output::json::session_json;
 use smtpscope::wrapper::Wrapper;
-use std::io::Cursor;
 
 const RECV: &str = "exchange-smtpreceive.log";
 const SEND: &str = "exchange-smtpsend.log";
-
-fn ids(sessions: &[Session]) -> Vec<&str> {
-    sessions.iter().map(|s| s.id.as_str()).collect()
-}
-
-fn verdicts(sessions: &[Session]) -> Vec<String> {
-    sessions.iter().map(verdict).collect()
-}
-
-fn load_text(text: &str) -> (Vec<Session>, SourceReport) {
-    load_reader(
-        "inline".into(),
-        Cursor::new(text.to_owned()),
-        &LoadOptions::default(),
-        2026,
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn sample_text(name: &str) -> String {
-    std::fs::read_to_string(sample(name)).expect("sample readable")
-}
 
 /// The first event whose text starts with `prefix`.
 fn event_starting<'s>(s: &'s Session, prefix: &str) -> &'s smtpscope::model::Event {

@@ -2,20 +2,8 @@
 //! protocol lines, connect/disconnect notices, multilog stamps and outbound results.
 mod common;
 use common::*;
-use smtpscope::load::{load_reader, LoadOptions, SourceReport};
-use smtpscope::model::{EventKind, Session};
+use smtpscope::model::EventKind;
 use smtpscope::output::json::session_json;
-use std::io::Cursor;
-
-fn load_text(text: &str) -> (Vec<Session>, SourceReport) {
-    load_reader(
-        "inline".into(),
-        Cursor::new(text.to_owned()),
-        &LoadOptions::default(),
-        2026,
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-}
 
 #[test]
 fn sessions_statuses_and_peers() {

@@ -2,7 +2,7 @@
 mod common;
 use common::*;
 use smtpscope::formats::{self, InputLine};
-use smtpscope::load::{load_reader, LoadOptions, SourceReport};
+use smtpscope::load::{load_reader, LoadOptions};
 use smtpscope::model::{Direction, EventKind, InfoKind, Session, Step};
 use smtpscope::output::json::session_json;
 use smtpscope::wrapper::Wrapper;
@@ -15,28 +15,6 @@ const HEADER: &str = "\
 #Version: 1.0
 #Fields: date time c-ip cs-username s-sitename s-computername s-ip s-port cs-method cs-uri-stem cs-uri-query sc-status sc-win32-status sc-bytes cs-bytes time-taken cs-version cs-host cs(User-Agent) cs(Cookie) cs(Referer)
 ";
-
-fn ids(sessions: &[Session]) -> Vec<&str> {
-    sessions.iter().map(|s| s.id.as_str()).collect()
-}
-
-fn verdicts(sessions: &[Session]) -> Vec<String> {
-    sessions.iter().map(verdict).collect()
-}
-
-fn load_text(text: &str) -> (Vec<Session>, SourceReport) {
-    load_reader(
-        "inline".into(),
-        Cursor::new(text.to_owned()),
-        &LoadOptions::default(),
-        2026,
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn sample_text(name: &str) -> String {
-    std::fs::read_to_string(sample(name)).expect("sample readable")
-}
 
 /// One inbound row of the standard field selection: `time client helo method query status`.
 fn row(time: &str, ip: &str, method: &str, query: &str, status: u16) -> String {

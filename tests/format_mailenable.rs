@@ -2,22 +2,10 @@
 //! (`SMTP-IN`) and outbound (`SMTP-OU`) connections, base64 AUTH arguments masked.
 mod common;
 use common::*;
-use smtpscope::load::{load_reader, LoadOptions, SourceReport};
-use smtpscope::model::{EventKind, Session, Step};
+use smtpscope::model::{EventKind, Step};
 use smtpscope::output::json::session_json;
-use std::io::Cursor;
 
 const SAMPLE: &str = "mailenable-smtp-activity.log";
-
-fn load_text(text: &str) -> (Vec<Session>, SourceReport) {
-    load_reader(
-        "inline".into(),
-        Cursor::new(text.to_owned()),
-        &LoadOptions::default(),
-        2026,
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-}
 
 #[test]
 fn sessions_statuses_and_peers() {

@@ -2,24 +2,8 @@
 //! (failed-command replies, message and delivery results) and `-T smtp,mta` traces.
 mod common;
 use common::*;
-use smtpscope::load::{load_reader, LoadOptions, SourceReport};
-use smtpscope::model::{EventKind, InfoKind, Session, Step};
+use smtpscope::model::{EventKind, InfoKind, Step};
 use smtpscope::output::json::session_json;
-use std::io::Cursor;
-
-fn load_text(text: &str) -> (Vec<Session>, SourceReport) {
-    load_reader(
-        "inline".into(),
-        Cursor::new(text.to_owned()),
-        &LoadOptions::default(),
-        2026,
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn verdicts(sessions: &[Session]) -> Vec<String> {
-    sessions.iter().map(verdict).collect()
-}
 
 #[test]
 fn report_sessions_statuses_and_peers() {

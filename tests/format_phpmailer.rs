@@ -16,10 +16,6 @@ const SAMPLES: [&str; 7] = [
     "post-smtp-transcript.log",
 ];
 
-fn verdicts(sessions: &[Session]) -> Vec<String> {
-    sessions.iter().map(verdict).collect()
-}
-
 /// Replies of a session, in order, as their text.
 fn replies(s: &Session) -> Vec<&str> {
     s.events

@@ -2,34 +2,11 @@
 mod common;
 use common::*;
 use smtpscope::formats::{self, InputLine};
-use smtpscope::load::{load_reader, LoadOptions, SourceReport};
+use smtpscope::load::{load_reader, LoadOptions};
 use smtpscope::model::Session;
 use smtpscope::output::json::session_json;
 use smtpscope::wrapper::Wrapper;
 use std::io::Cursor;
-
-fn ids(sessions: &[Session]) -> Vec<&str> {
-    sessions.iter().map(|s| s.id.as_str()).collect()
-}
-
-fn verdicts(sessions: &[Session]) -> Vec<String> {
-    sessions.iter().map(verdict).collect()
-}
-
-/// Loads log text given inline, with detection, as a file would be.
-fn load_text(text: &str) -> (Vec<Session>, SourceReport) {
-    load_reader(
-        "inline".into(),
-        Cursor::new(text.to_owned()),
-        &LoadOptions::default(),
-        2026,
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn sample_text(name: &str) -> String {
-    std::fs::read_to_string(sample(name)).expect("sample readable")
-}
 
 #[test]
 fn smtp_log_sessions_statuses_and_peers() {

@@ -1,7 +1,7 @@
 //! Helpers shared by the client-transcript golden tests.
 #![allow(dead_code)]
 
-use crate::common::{load, verdict};
+use crate::common::load;
 use smtpscope::model::{EventKind, Session};
 use smtpscope::output::json::session_json;
 
@@ -11,10 +11,6 @@ pub fn load_clean(name: &str, format: &str) -> Vec<Session> {
     assert_eq!(report.format, Some(format), "{name}");
     assert_eq!(report.unparsed_count, 0, "{name}: {:?}", report.unparsed);
     sessions
-}
-
-pub fn verdicts(sessions: &[Session]) -> Vec<String> {
-    sessions.iter().map(verdict).collect()
 }
 
 /// No credential in `secrets` appears in the masked JSON of any session; the first one does

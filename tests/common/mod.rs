@@ -59,3 +59,24 @@ pub fn grammar_soup(
     )
     .prop_map(|parts| parts.concat())
 }
+
+/// The sessions' ids, in order.
+pub fn ids(sessions: &[Session]) -> Vec<&str> {
+    sessions.iter().map(|s| s.id.as_str()).collect()
+}
+
+/// [`verdict`] of every session, in order.
+pub fn verdicts(sessions: &[Session]) -> Vec<String> {
+    sessions.iter().map(verdict).collect()
+}
+
+/// Loads log text given inline, with detection, as a file would be.
+pub fn load_text(text: &str) -> (Vec<Session>, SourceReport) {
+    smtpscope::load::load_reader("inline".into(), text.as_bytes(), &LoadOptions::default(), 2026)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The text of a file in `sample-logs/`.
+pub fn sample_text(name: &str) -> String {
+    std::fs::read_to_string(sample(name)).expect("sample readable")
+}
