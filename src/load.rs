@@ -195,7 +195,7 @@ impl Pipeline {
         parse_line(parser.as_mut(), self.year, number, text, &mut self.records);
         // Every line is accounted for: a line no record names is recorded as skipped in the
         // session written last (before the first record: in the first session).
-        if let Some(first) = self.records.first() {
+        if let Some(first) = self.records.first().filter(|_| !self.orphans.is_empty()) {
             let first = first.key.clone();
             for (n, t) in std::mem::take(&mut self.orphans) {
                 self.records.push(Record {
@@ -206,8 +206,11 @@ impl Pipeline {
                 });
             }
         }
+        // Most lines continue the session of the line before: keep the key without copying it.
         if let Some(last) = self.records.last() {
-            self.last_key = Some(last.key.clone());
+            if self.last_key.as_deref() != Some(last.key.as_str()) {
+                self.last_key = Some(last.key.clone());
+            }
         }
         if !parser.holds_lines() && !self.records.iter().any(|r| r.line == number) {
             match &self.last_key {
@@ -275,11 +278,8 @@ impl Pipeline {
     }
 }
 
-/// Strips the wrapper and parses one non-blank line into `records`.
+/// Strips the wrapper and parses one non-blank line into `records` (the caller skips blanks).
 fn parse_line(parser: &mut dyn LineParser, year: i32, number: u64, text: &str, records: &mut Vec<Record>) {
-    if text.trim().is_empty() {
-        return;
-    }
     let (wrapper, native) = wrapper::strip(text, year);
     let line = InputLine {
         number,
