@@ -17,7 +17,6 @@ pub mod output;
 pub mod run;
 pub mod sanitize;
 pub mod source;
-pub mod summary;
 #[cfg(test)]
 mod testdata;
 pub mod tui;
