@@ -146,12 +146,6 @@ pub fn advice(ex: &ReplyExplanation, step: Option<Step>) -> Option<&'static str>
     })
 }
 
-/// The meaning of a reply code after `step`, without a session (kept for views that only have
-/// a code): the same text as a reply's inline note, minus provider hints.
-pub fn reply_meaning(code: &ReplyCode, step: Option<Step>) -> String {
-    explain_reply(Some(code.basic), code.enhanced, step, "", "").note()
-}
-
 /// A one-line explanation of event `index` of `session`, or `None` when there is nothing
 /// useful to add (message data, plain notes). Never reveals credentials: client lines of an
 /// AUTH exchange are only named, never decoded. Log text quoted in it (hosts, addresses) has

@@ -1,5 +1,5 @@
 //! Snapshot tests: the real pipeline's sessions drawn into a `TestBackend`. Snapshots contain
-//! summaries and explanations from `summary.rs` / `explain`; when those change on purpose,
+//! summaries and explanations from `explain`; when those change on purpose,
 //! review the diff with `cargo insta review`.
 
 use super::draw;
