@@ -31,18 +31,44 @@ struct Track {
     /// header, lines a parser holds to emit as one note); the first event is widened to cover
     /// them, so they stay accounted for.
     before_first_event: Option<(u64, u64)>,
+    /// The record key the session was opened under (its id may change), so a settled session
+    /// can be taken out of the key maps.
+    key: String,
 }
+
+/// Streaming mode (see [`Assembler::settle_after`]): sessions nothing has touched for
+/// `window` lines are evaluated, handed out in order and forgotten, so memory stays bounded
+/// by the window instead of growing with the file.
+struct Settle {
+    window: u64,
+    /// The highest line number seen so far.
+    high_line: u64,
+    /// Records pushed since the last look for settled sessions.
+    since_check: u32,
+    /// Absolute index of the next session to hand out.
+    next_out: usize,
+    ready: Vec<Session>,
+}
+
+/// How many records pass between two looks for settled sessions.
+const SETTLE_CHECK_EVERY: u32 = 4096;
 
 /// Groups records into sessions.
 pub struct Assembler {
     source: Arc<str>,
     format: &'static str,
+    /// Sessions from absolute index `base` on (earlier ones were settled and handed out).
     sessions: Vec<Session>,
     tracks: Vec<Track>,
+    base: usize,
+    settle: Option<Settle>,
     active: FastMap<String, usize>,
     /// The last session opened under each key, ended or not (for [`Item::Late`]).
     last_by_key: FastMap<String, usize>,
-    used_keys: FastMap<String, u32>,
+    /// How often each key opened a session, by keyed SipHash (a big log has a million keys;
+    /// with a random key a crafted log cannot make two of them collide).
+    used_keys: FastMap<u64, u32>,
+    key_hasher: std::hash::RandomState,
     generated: u32,
     /// Per session: changed since the last [`Assembler::take_changed`]; `changed` lists those
     /// indices, so taking them costs what changed, not what was loaded.
@@ -60,9 +86,12 @@ impl Assembler {
             format,
             sessions: Vec::new(),
             tracks: Vec::new(),
+            base: 0,
+            settle: None,
             active: FastMap::default(),
             last_by_key: FastMap::default(),
             used_keys: FastMap::default(),
+            key_hasher: std::hash::RandomState::new(),
             generated: 0,
             dirty: Vec::new(),
             changed: Vec::new(),
@@ -71,8 +100,66 @@ impl Assembler {
         }
     }
 
+    /// The sessions not handed out yet (all of them unless [`Assembler::settle_after`]).
     pub fn sessions(&self) -> &[Session] {
         &self.sessions
+    }
+
+    /// Streaming mode for whole files: a session no record has touched for `window` lines is
+    /// final enough to print. It is evaluated, queued for [`Assembler::take_settled`] (in
+    /// session order: an older session still in progress holds the later ones back) and
+    /// dropped. A record arriving later for its key opens a new session, so the window must
+    /// be wider than the gaps a log leaves between a connection's lines (Postfix writes
+    /// delivery results shortly after the disconnect).
+    pub fn settle_after(&mut self, window: u64) {
+        self.settle = Some(Settle {
+            window,
+            high_line: 0,
+            since_check: 0,
+            next_out: self.base,
+            ready: Vec::new(),
+        });
+    }
+
+    /// The sessions settled since the last call, evaluated, in order.
+    pub fn take_settled(&mut self) -> Vec<Session> {
+        match self.settle.as_mut() {
+            Some(st) => std::mem::take(&mut st.ready),
+            None => Vec::new(),
+        }
+    }
+
+    /// Hands out, in order, the leading sessions idle for the whole window.
+    fn settle_idle(&mut self) {
+        let Some(st) = self.settle.as_mut() else { return };
+        while st.next_out < self.base + self.sessions.len() {
+            let rel = st.next_out - self.base;
+            if self.sessions[rel].last_line.saturating_add(st.window) > st.high_line {
+                break;
+            }
+            let placeholder = Session::new(self.source.clone(), self.format, String::new(), 0);
+            let mut s = std::mem::replace(&mut self.sessions[rel], placeholder);
+            s.evaluate();
+            st.ready.push(s);
+            let key = std::mem::take(&mut self.tracks[rel].key);
+            self.tracks[rel] = Track::default();
+            if self.active.get(&key) == Some(&st.next_out) {
+                self.active.remove(&key);
+            }
+            if self.last_by_key.get(&key) == Some(&st.next_out) {
+                self.last_by_key.remove(&key);
+            }
+            st.next_out += 1;
+        }
+        // Drop the handed-out front once it is most of the vector, so the moves cost O(1)
+        // per session.
+        let done = st.next_out - self.base;
+        if done > 1024 && done * 2 > self.sessions.len() {
+            self.sessions.drain(..done);
+            self.tracks.drain(..done);
+            self.dirty.drain(..done);
+            self.base = st.next_out;
+        }
     }
 
     /// Records a line that belongs to no session.
@@ -84,12 +171,21 @@ impl Assembler {
     }
 
     pub fn push(&mut self, rec: Record) {
+        if let Some(st) = self.settle.as_mut() {
+            st.high_line = st.high_line.max(rec.line);
+            st.since_check += 1;
+            if st.since_check >= SETTLE_CHECK_EVERY {
+                st.since_check = 0;
+                self.settle_idle();
+            }
+        }
         if let Item::Unparsed(text) = &rec.item {
             // Unparsed lines are shown as they are, so credentials in them are masked here:
             // a line read while a `334` is outstanding, or an `AUTH <mechanism> <response>`.
+            let base = self.base;
             let in_auth = self.active.get(&rec.key).is_some_and(|&i| {
-                let last_code = self.sessions[i].events.last().and_then(|e| e.code);
-                self.tracks[i].in_auth || last_code.is_some_and(|c| c.basic == 334)
+                let last_code = self.sessions[i - base].events.last().and_then(|e| e.code);
+                self.tracks[i - base].in_auth || last_code.is_some_and(|c| c.basic == 334)
             });
             let masked = if in_auth && !is_already_masked(text) {
                 crate::model::SECRET_MASK.to_owned()
@@ -109,9 +205,9 @@ impl Assembler {
             {
                 Some(&i) => {
                     self.mark(i);
-                    let s = &mut self.sessions[i];
+                    let s = &mut self.sessions[i - self.base];
                     s.last_line = s.last_line.max(rec.line);
-                    account_line(s, &mut self.tracks[i], rec.line);
+                    account_line(s, &mut self.tracks[i - self.base], rec.line);
                 }
                 None => self.unparsed_line(rec.line, text),
             }
@@ -137,7 +233,7 @@ impl Assembler {
             },
         };
         self.mark(idx);
-        let s = &mut self.sessions[idx];
+        let s = &mut self.sessions[idx - self.base];
         s.last_line = s.last_line.max(rec.line);
         s.first_line = s.first_line.min(rec.line);
         if let Some(t) = rec.time {
@@ -149,7 +245,7 @@ impl Assembler {
                 s.end = Some(t);
             }
         }
-        let track = &mut self.tracks[idx];
+        let track = &mut self.tracks[idx - self.base];
         match rec.item {
             Item::Begin | Item::Unparsed(_) | Item::Skipped(_) => {}
             Item::Client(text) => client(s, track, rec.line, rec.time, text),
@@ -213,7 +309,10 @@ impl Assembler {
             self.generated += 1;
             format!("#{}", self.generated)
         } else {
-            let n = self.used_keys.entry(key.to_owned()).or_insert(0);
+            let n = self
+                .used_keys
+                .entry(std::hash::BuildHasher::hash_one(&self.key_hasher, key))
+                .or_insert(0);
             *n += 1;
             if *n == 1 {
                 key.to_owned()
@@ -223,9 +322,16 @@ impl Assembler {
         };
         let s = Session::new(self.source.clone(), self.format, id, line);
         self.sessions.push(s);
-        self.tracks.push(Track::default());
+        self.tracks.push(Track {
+            key: if self.settle.is_some() {
+                key.to_owned()
+            } else {
+                String::new()
+            },
+            ..Track::default()
+        });
         self.dirty.push(false);
-        let i = self.sessions.len() - 1;
+        let i = self.base + self.sessions.len() - 1;
         self.mark(i);
         self.active.insert(key.to_owned(), i);
         self.last_by_key.insert(key.to_owned(), i);
@@ -233,7 +339,8 @@ impl Assembler {
     }
 
     fn mark(&mut self, i: usize) {
-        if !self.dirty[i] {
+        // Streaming evaluates a session once, when it settles; nothing asks what changed.
+        if self.settle.is_none() && !self.dirty[i] {
             self.dirty[i] = true;
             self.changed.push(i);
         }
@@ -250,8 +357,23 @@ impl Assembler {
         out
     }
 
-    /// Ends assembly: every session is evaluated and returned in order of first line.
+    /// Ends assembly: every session is evaluated and returned in order of first line (in
+    /// streaming mode: those not handed out yet, after the settled ones still queued).
     pub fn finish(mut self) -> AssemblyResult {
+        if let Some(st) = self.settle.take() {
+            let done = st.next_out - self.base;
+            let mut sessions = st.ready;
+            for mut s in self.sessions.drain(done..) {
+                s.evaluate();
+                sessions.push(s);
+            }
+            return AssemblyResult {
+                sessions,
+                changed: Vec::new(),
+                unparsed_count: self.unparsed_count,
+                unparsed: self.unparsed,
+            };
+        }
         let changed = self.take_changed();
         AssemblyResult {
             sessions: self.sessions,
@@ -603,6 +725,31 @@ mod item_tests {
         assert_eq!(s.events[0].code.map(|c| c.basic), Some(550));
         assert_eq!(s.events[0].text, "rejected RCPT <a@b>: relay not permitted");
         assert_eq!(s.status(), Status::Partial);
+    }
+
+    #[test]
+    fn settling_hands_out_idle_sessions_and_forgets_them() {
+        let mut a = Assembler::new("t".into(), "test");
+        a.settle_after(100);
+        let mut out = 0;
+        for n in 0..20_000u64 {
+            let key = format!("k{n}");
+            for (line, item) in [(3 * n + 1, Item::Begin), (3 * n + 2, Item::End)] {
+                a.push(Record {
+                    key: key.clone(),
+                    line,
+                    time: None,
+                    item,
+                });
+            }
+            out += a.take_settled().len();
+            // Only the window and the not-yet-drained front stay in memory.
+            assert!(a.sessions().len() < 3 * 1024, "{} kept", a.sessions().len());
+        }
+        assert!(out > 17_000, "{out} handed out while reading");
+        let rest = a.finish().sessions;
+        assert_eq!(out + rest.len(), 20_000);
+        assert!(rest.iter().all(|s| s.closed && s.id.starts_with('k')));
     }
 
     #[test]

@@ -101,7 +101,7 @@ pub struct Printer {
     printed: HashSet<(usize, usize)>,
     highest_index: HashMap<usize, usize>,
     reports: BTreeMap<usize, SourceReport>,
-    counts: Vec<Status>,
+    counts: crate::output::list::Tally,
     /// Only finished sessions matching this are printed.
     filter: Option<Filter>,
 }
@@ -115,7 +115,7 @@ impl Printer {
             printed: HashSet::new(),
             highest_index: HashMap::new(),
             reports: BTreeMap::new(),
-            counts: Vec::new(),
+            counts: Default::default(),
             filter: None,
         }
     }
@@ -180,7 +180,7 @@ impl Printer {
             writeln!(out, "{}", output::list::session_line(s))?;
         }
         out.flush()?;
-        self.counts.push(s.status());
+        self.counts.add(s.status());
         Ok(())
     }
 
@@ -196,7 +196,7 @@ impl Printer {
             self.print(key, &s, out)?;
         }
         let unparsed = self.reports.values().map(|r| r.unparsed_count).sum();
-        let footer = footer(&self.counts, unparsed);
+        let footer = self.counts.footer(unparsed);
         if self.json {
             eprintln!("smtpscope: {footer}");
             Ok(())
@@ -205,23 +205,6 @@ impl Printer {
             out.flush()
         }
     }
-}
-
-/// The `--list` footer (same wording as without `-f`) for what was printed.
-fn footer(counts: &[Status], unparsed: u64) -> String {
-    let n = |st: Status| counts.iter().filter(|&&s| s == st).count();
-    let mut f = format!(
-        "{} sessions: {} OK, {} FAIL, {} PART, {} OPEN",
-        counts.len(),
-        n(Status::Success),
-        n(Status::Failure),
-        n(Status::Partial),
-        n(Status::Open)
-    );
-    if unparsed > 0 {
-        f.push_str(&format!("; {unparsed} unparsed lines"));
-    }
-    f
 }
 
 #[cfg(test)]

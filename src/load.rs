@@ -76,6 +76,7 @@ pub struct Pipeline {
     last_key: Option<String>,
     /// Lines the parser returned nothing for before its first record (headers).
     orphans: Vec<(u64, String)>,
+    settle_window: Option<u64>,
 }
 
 impl Pipeline {
@@ -93,6 +94,7 @@ impl Pipeline {
             },
             last_key: None,
             orphans: Vec::new(),
+            settle_window: None,
         };
         if let Some(f) = opts.format {
             p.start(f);
@@ -104,7 +106,29 @@ impl Pipeline {
         self.report.format = Some(f.name());
         let mut parser = f.parser();
         parser.set_year(self.year);
-        self.parser = Some((f, parser, Assembler::new(self.name.clone(), f.name())));
+        let mut asm = Assembler::new(self.name.clone(), f.name());
+        if let Some(window) = self.settle_window {
+            asm.settle_after(window);
+        }
+        self.parser = Some((f, parser, asm));
+    }
+
+    /// Streaming: sessions idle for `window` lines are handed out by
+    /// [`Pipeline::take_settled`] and forgotten (see [`Assembler::settle_after`]). Call before
+    /// the first line.
+    pub fn settle_after(&mut self, window: u64) {
+        self.settle_window = Some(window);
+        if let Some((_, _, asm)) = self.parser.as_mut() {
+            asm.settle_after(window);
+        }
+    }
+
+    /// Sessions settled since the last call, evaluated, in session order.
+    pub fn take_settled(&mut self) -> Vec<Session> {
+        match self.parser.as_mut() {
+            Some((_, _, asm)) => asm.take_settled(),
+            None => Vec::new(),
+        }
     }
 
     /// The format in use, once detected.
@@ -316,6 +340,96 @@ pub fn load_reader(
         pipe.feed(line.number, line.bytes, line.truncated)?;
     }
     pipe.finish()
+}
+
+/// How long (in lines) a session must be left alone before streaming prints it: far more than
+/// the gap between a connection's last line and the delivery results logged after it, small
+/// enough that a big log's sessions never pile up in memory.
+pub const STREAM_WINDOW: u64 = 100_000;
+
+/// Why streaming stopped.
+#[derive(Debug)]
+pub enum StreamError {
+    Load(LoadError),
+    /// The sink failed (a closed pipe, a full disk): stop reading.
+    Write(std::io::Error),
+}
+
+/// Reads one input and hands its sessions to `sink` in batches, each once it is final enough
+/// (see [`STREAM_WINDOW`]), in session order, so `--list`/`--json` print the first sessions of
+/// a big log at once and hold only the window in memory. Returns the source's report.
+pub fn stream_input(
+    input: &Input,
+    opts: &LoadOptions,
+    sink: &mut dyn FnMut(Vec<Session>) -> std::io::Result<()>,
+) -> Result<SourceReport, StreamError> {
+    let name: Arc<str> = Arc::from(input.name());
+    let reader = source::open(input)
+        .map_err(|e| match input {
+            Input::File(p) => LoadError::Io(source::describe_io(p, &e)),
+            Input::Stdin => LoadError::Io(format!("standard input: cannot read: {e}")),
+        })
+        .map_err(StreamError::Load)?;
+    stream_reader(name, reader, opts, input_year(input), STREAM_WINDOW, sink)
+}
+
+/// As [`stream_input`], from any reader and with a chosen settle window (tests use small ones).
+pub fn stream_reader(
+    name: Arc<str>,
+    reader: impl BufRead,
+    opts: &LoadOptions,
+    year: i32,
+    window: u64,
+    sink: &mut dyn FnMut(Vec<Session>) -> std::io::Result<()>,
+) -> Result<SourceReport, StreamError> {
+    let mut lines = LineReader::new(reader);
+    let mut pipe = Pipeline::new(name.clone(), opts, year);
+    pipe.settle_after(window);
+    let mut first = true;
+    let mut read_error = None;
+    loop {
+        let line = match lines.next_line() {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
+            Err(e) => {
+                read_error = Some(e);
+                break;
+            }
+        };
+        if first {
+            first = false;
+            if source::looks_binary(line.bytes) && opts.format.is_none() {
+                return Err(StreamError::Load(LoadError::Binary {
+                    name: name.to_string(),
+                }));
+            }
+        }
+        let number = line.number;
+        pipe.feed(number, line.bytes, line.truncated)
+            .map_err(StreamError::Load)?;
+        if number % 4096 == 0 {
+            let settled = pipe.take_settled();
+            if !settled.is_empty() {
+                sink(settled).map_err(StreamError::Write)?;
+            }
+        }
+    }
+    let (sessions, report) = pipe.finish().map_err(StreamError::Load)?;
+    if let Some(e) = read_error {
+        if report.lines == 0 {
+            return Err(StreamError::Load(LoadError::Io(format!(
+                "{name}: cannot read: {e}"
+            ))));
+        }
+        eprintln!(
+            "smtpscope: {}: reading stopped early: {e}; showing what was read",
+            crate::sanitize::escape_controls(&name)
+        );
+    }
+    if !sessions.is_empty() {
+        sink(sessions).map_err(StreamError::Write)?;
+    }
+    Ok(report)
 }
 
 /// Keeps what was read before a read error; says where reading stopped.

@@ -88,6 +88,9 @@ pub fn run(cli: Cli) -> i32 {
         let viewer = crate::tui::options_from_cli(&cli, &inputs);
         return crate::tui::run(inputs, opts, viewer, filter);
     }
+    if let [input] = &inputs[..] {
+        return stream(input, &opts, &cli, filter.as_ref());
+    }
     let loaded = load::load_all(&inputs, &opts);
     for p in &loaded.problems {
         eprintln!("smtpscope: {}", escape_controls(p));
@@ -114,6 +117,65 @@ pub fn run(cli: Cli) -> i32 {
     std::mem::forget(sessions);
     std::mem::forget(loaded);
     match flushed {
+        Ok(()) => 0,
+        // A closed pipe (`| head`) is a normal way to stop reading.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("smtpscope: writing output: {e}");
+            EXIT_NO_INPUT
+        }
+    }
+}
+
+/// `--list`/`--json` of one input: sessions are printed as they become final, so the first
+/// lines of a big log appear at once and memory holds only the sessions still in progress.
+/// (Several inputs are loaded whole and merged by start time.)
+fn stream(input: &Input, opts: &LoadOptions, cli: &crate::cli::Cli, filter: Option<&Filter>) -> i32 {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut tally = output::list::Tally::default();
+    let mut sink = |batch: Vec<crate::model::Session>| -> io::Result<()> {
+        let shown: Vec<&crate::model::Session> = batch
+            .iter()
+            .filter(|s| filter.is_none_or(|f| f.matches(s)))
+            .collect();
+        for s in &shown {
+            tally.add(s.status());
+        }
+        if cli.json {
+            output::json::write(&mut out, &shown, cli.reveal_secrets)
+        } else {
+            for s in &shown {
+                writeln!(out, "{}", output::list::session_line(s))?;
+            }
+            Ok(())
+        }
+    };
+    let result = load::stream_input(input, opts, &mut sink);
+    let written = match result {
+        Ok(report) => {
+            if report.lines == 0 {
+                eprintln!(
+                    "smtpscope: {}: empty file (nothing to read)",
+                    escape_controls(&report.name)
+                );
+            }
+            let footer = tally.footer(report.unparsed_count);
+            if cli.json {
+                eprintln!("smtpscope: {footer}");
+                Ok(())
+            } else {
+                writeln!(out, "{footer}")
+            }
+        }
+        Err(load::StreamError::Load(e)) => {
+            let _ = out.flush();
+            eprintln!("smtpscope: {}", escape_controls(&e.to_string()));
+            return EXIT_NO_INPUT;
+        }
+        Err(load::StreamError::Write(e)) => Err(e),
+    };
+    match written.and_then(|()| out.flush()) {
         Ok(()) => 0,
         // A closed pipe (`| head`) is a normal way to stop reading.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,

@@ -44,20 +44,52 @@ pub fn write(out: &mut impl Write, loaded: &Loaded, sessions: &[&Session]) -> io
     writeln!(out, "{}", footer(loaded, sessions))
 }
 
-/// `12 sessions: 9 OK, 2 FAIL, 1 PART, 0 OPEN; 3 unparsed lines`.
-pub fn footer(loaded: &Loaded, sessions: &[&Session]) -> String {
-    let count = |st: Status| sessions.iter().filter(|s| s.status() == st).count();
-    let mut f = format!(
-        "{} sessions: {} OK, {} FAIL, {} PART, {} OPEN",
-        sessions.len(),
-        count(Status::Success),
-        count(Status::Failure),
-        count(Status::Partial),
-        count(Status::Open)
-    );
-    let unparsed = loaded.unparsed_count();
-    if unparsed > 0 {
-        f.push_str(&format!("; {unparsed} unparsed lines"));
+/// Sessions counted per status as they are printed, for the footer; streamed and live output
+/// never hold the whole list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub success: u64,
+    pub failure: u64,
+    pub partial: u64,
+    pub open: u64,
+}
+
+impl Tally {
+    pub fn add(&mut self, s: Status) {
+        match s {
+            Status::Success => self.success += 1,
+            Status::Failure => self.failure += 1,
+            Status::Partial => self.partial += 1,
+            Status::Open => self.open += 1,
+        }
     }
-    f
+
+    pub fn total(&self) -> u64 {
+        self.success + self.failure + self.partial + self.open
+    }
+
+    /// `12 sessions: 9 OK, 2 FAIL, 1 PART, 0 OPEN; 3 unparsed lines`.
+    pub fn footer(&self, unparsed: u64) -> String {
+        let mut f = format!(
+            "{} sessions: {} OK, {} FAIL, {} PART, {} OPEN",
+            self.total(),
+            self.success,
+            self.failure,
+            self.partial,
+            self.open
+        );
+        if unparsed > 0 {
+            f.push_str(&format!("; {unparsed} unparsed lines"));
+        }
+        f
+    }
+}
+
+/// The footer for `sessions` out of everything `loaded`.
+pub fn footer(loaded: &Loaded, sessions: &[&Session]) -> String {
+    let mut tally = Tally::default();
+    for s in sessions {
+        tally.add(s.status());
+    }
+    tally.footer(loaded.unparsed_count())
 }
