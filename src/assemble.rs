@@ -34,6 +34,8 @@ struct Track {
     /// The record key the session was opened under (its id may change), so a settled session
     /// can be taken out of the key maps.
     key: String,
+    /// The lines records came from, when settled sessions keep them (to be read again).
+    lines: Vec<u64>,
 }
 
 /// Streaming mode (see [`Assembler::settle_after`]): sessions nothing has touched for
@@ -41,13 +43,29 @@ struct Track {
 /// by the window instead of growing with the file.
 struct Settle {
     window: u64,
+    /// Keep each session's line numbers for [`Assembler::take_settled_lines`].
+    keep_lines: bool,
+    /// Keep the change list for [`Assembler::take_changed`] (a viewer shows sessions while
+    /// they are in progress; a streamed list only prints them once).
+    track_changes: bool,
     /// The highest line number seen so far.
     high_line: u64,
     /// Records pushed since the last look for settled sessions.
     since_check: u32,
     /// Absolute index of the next session to hand out.
     next_out: usize,
-    ready: Vec<Session>,
+    ready: Vec<Settled>,
+    /// See [`Assembler::input_line`].
+    input_line: u64,
+}
+
+/// A session handed out by settle mode, with the lines its records came from (sorted; empty
+/// unless asked for).
+pub struct Settled {
+    /// Its absolute index (the position a whole-file load would have given it).
+    pub index: usize,
+    pub session: Session,
+    pub lines: Vec<u64>,
 }
 
 /// How many records pass between two looks for settled sessions.
@@ -112,37 +130,78 @@ impl Assembler {
     /// be wider than the gaps a log leaves between a connection's lines (Postfix writes
     /// delivery results shortly after the disconnect).
     pub fn settle_after(&mut self, window: u64) {
+        self.settle_with(window, false, false);
+    }
+
+    /// As [`Assembler::settle_after`]; `keep_lines` records each session's line numbers,
+    /// `track_changes` keeps [`Assembler::take_changed`] working for the sessions in progress.
+    pub fn settle_with(&mut self, window: u64, keep_lines: bool, track_changes: bool) {
         self.settle = Some(Settle {
             window,
+            keep_lines,
+            track_changes,
             high_line: 0,
             since_check: 0,
             next_out: self.base,
             ready: Vec::new(),
+            input_line: 0,
         });
     }
 
     /// The sessions settled since the last call, evaluated, in order.
     pub fn take_settled(&mut self) -> Vec<Session> {
+        self.take_settled_lines().into_iter().map(|s| s.session).collect()
+    }
+
+    /// As [`Assembler::take_settled`], with each session's index and lines.
+    pub fn take_settled_lines(&mut self) -> Vec<Settled> {
         match self.settle.as_mut() {
             Some(st) => std::mem::take(&mut st.ready),
             None => Vec::new(),
         }
     }
 
-    /// Hands out, in order, the leading sessions idle for the whole window.
-    fn settle_idle(&mut self) {
+    /// The session at absolute index `i`, unless it was settled and handed out.
+    pub fn session(&self, i: usize) -> Option<&Session> {
+        let handed_out = self.settle.as_ref().map_or(0, |st| st.next_out);
+        if i < handed_out {
+            return None;
+        }
+        self.sessions.get(i.checked_sub(self.base)?)
+    }
+
+    /// Settle mode at the end of the input: hands out every session still held.
+    pub fn settle_rest(&mut self) {
+        self.settle_idle(true);
+    }
+
+    /// Hands out, in order, the leading sessions idle for the whole window (all, if `all`).
+    fn settle_idle(&mut self, all: bool) {
         let Some(st) = self.settle.as_mut() else { return };
         while st.next_out < self.base + self.sessions.len() {
             let rel = st.next_out - self.base;
-            if self.sessions[rel].last_line.saturating_add(st.window) > st.high_line {
+            if !all && self.sessions[rel].last_line.saturating_add(st.window) > st.high_line {
                 break;
             }
             let placeholder = Session::new(self.source.clone(), self.format, String::new(), 0);
             let mut s = std::mem::replace(&mut self.sessions[rel], placeholder);
             s.evaluate();
-            st.ready.push(s);
-            let key = std::mem::take(&mut self.tracks[rel].key);
-            self.tracks[rel] = Track::default();
+            let mut track = std::mem::take(&mut self.tracks[rel]);
+            if st.keep_lines {
+                // Lines a parser held and wrote as one record (a block of notes) are inside
+                // the event's range but named by no record: take the ranges too.
+                for e in &s.events {
+                    track.lines.extend(e.line..=e.last_line);
+                }
+            }
+            track.lines.sort_unstable();
+            track.lines.dedup();
+            st.ready.push(Settled {
+                index: st.next_out,
+                session: s,
+                lines: track.lines,
+            });
+            let key = track.key;
             if self.active.get(&key) == Some(&st.next_out) {
                 self.active.remove(&key);
             }
@@ -176,7 +235,7 @@ impl Assembler {
             st.since_check += 1;
             if st.since_check >= SETTLE_CHECK_EVERY {
                 st.since_check = 0;
-                self.settle_idle();
+                self.settle_idle(false);
             }
         }
         if let Item::Unparsed(text) = &rec.item {
@@ -205,6 +264,7 @@ impl Assembler {
             {
                 Some(&i) => {
                     self.mark(i);
+                    self.note_line(i, rec.line);
                     let s = &mut self.sessions[i - self.base];
                     s.last_line = s.last_line.max(rec.line);
                     account_line(s, &mut self.tracks[i - self.base], rec.line);
@@ -233,6 +293,7 @@ impl Assembler {
             },
         };
         self.mark(idx);
+        self.note_line(idx, rec.line);
         let s = &mut self.sessions[idx - self.base];
         s.last_line = s.last_line.max(rec.line);
         s.first_line = s.first_line.min(rec.line);
@@ -340,9 +401,35 @@ impl Assembler {
 
     fn mark(&mut self, i: usize) {
         // Streaming evaluates a session once, when it settles; nothing asks what changed.
-        if self.settle.is_none() && !self.dirty[i] {
-            self.dirty[i] = true;
+        if self.settle.as_ref().is_some_and(|st| !st.track_changes) {
+            return;
+        }
+        if !self.dirty[i - self.base] {
+            self.dirty[i - self.base] = true;
             self.changed.push(i);
+        }
+    }
+
+    /// Notes that a record of `line` went to session `i`, when lines are kept; so does the
+    /// input line being read, which may be another (a parser ends a session when the next one
+    /// begins, and dates the end to the session's own last line).
+    fn note_line(&mut self, i: usize, line: u64) {
+        let Some(st) = self.settle.as_ref().filter(|st| st.keep_lines) else {
+            return;
+        };
+        let input = st.input_line;
+        let lines = &mut self.tracks[i - self.base].lines;
+        for l in [line, input] {
+            if l != 0 && lines.last() != Some(&l) {
+                lines.push(l);
+            }
+        }
+    }
+
+    /// The input line whose records are pushed next (0: none, as at the end of input).
+    pub fn input_line(&mut self, line: u64) {
+        if let Some(st) = self.settle.as_mut() {
+            st.input_line = line;
         }
     }
 
@@ -350,10 +437,14 @@ impl Assembler {
     pub fn take_changed(&mut self) -> Vec<usize> {
         let mut out = std::mem::take(&mut self.changed);
         out.sort_unstable();
-        for &i in &out {
+        // Settled sessions were evaluated when they were handed out.
+        let handed_out = self.settle.as_ref().map_or(0, |st| st.next_out);
+        out.retain(|&i| i >= handed_out);
+        let rel: Vec<usize> = out.iter().map(|&i| i - self.base).collect();
+        for &i in &rel {
             self.dirty[i] = false;
         }
-        evaluate_all(&mut self.sessions, &out);
+        evaluate_all(&mut self.sessions, &rel);
         out
     }
 
@@ -362,7 +453,7 @@ impl Assembler {
     pub fn finish(mut self) -> AssemblyResult {
         if let Some(st) = self.settle.take() {
             let done = st.next_out - self.base;
-            let mut sessions = st.ready;
+            let mut sessions: Vec<Session> = st.ready.into_iter().map(|s| s.session).collect();
             for mut s in self.sessions.drain(done..) {
                 s.evaluate();
                 sessions.push(s);

@@ -14,6 +14,7 @@ pub mod live;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod reread;
 pub mod run;
 pub mod sanitize;
 pub mod source;

@@ -77,6 +77,7 @@ pub struct Pipeline {
     /// Lines the parser returned nothing for before its first record (headers).
     orphans: Vec<(u64, String)>,
     settle_window: Option<u64>,
+    settle_lines: bool,
 }
 
 impl Pipeline {
@@ -95,6 +96,7 @@ impl Pipeline {
             last_key: None,
             orphans: Vec::new(),
             settle_window: None,
+            settle_lines: false,
         };
         if let Some(f) = opts.format {
             p.start(f);
@@ -108,7 +110,7 @@ impl Pipeline {
         parser.set_year(self.year);
         let mut asm = Assembler::new(self.name.clone(), f.name());
         if let Some(window) = self.settle_window {
-            asm.settle_after(window);
+            asm.settle_with(window, self.settle_lines, self.settle_lines);
         }
         self.parser = Some((f, parser, asm));
     }
@@ -121,6 +123,57 @@ impl Pipeline {
         if let Some((_, _, asm)) = self.parser.as_mut() {
             asm.settle_after(window);
         }
+    }
+
+    /// As [`Pipeline::settle_after`], keeping each session's line numbers and the change list
+    /// for the sessions in progress: what the viewer's loader needs.
+    pub fn settle_keeping_lines(&mut self, window: u64) {
+        self.settle_window = Some(window);
+        self.settle_lines = true;
+        if let Some((_, _, asm)) = self.parser.as_mut() {
+            asm.settle_with(window, true, true);
+        }
+    }
+
+    /// Sessions settled since the last call, with their indices and lines.
+    pub fn take_settled_lines(&mut self) -> Vec<crate::assemble::Settled> {
+        match self.parser.as_mut() {
+            Some((_, _, asm)) => asm.take_settled_lines(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The session at absolute index `i`, unless settled and handed out.
+    pub fn session(&self, i: usize) -> Option<&Session> {
+        self.parser.as_ref().and_then(|p| p.2.session(i))
+    }
+
+    /// Ends a source read with [`Pipeline::settle_keeping_lines`]: every session still held is
+    /// settled and returned with the others not taken yet.
+    pub fn finish_settled(mut self) -> Result<(Vec<crate::assemble::Settled>, SourceReport), LoadError> {
+        if self.parser.is_none() {
+            if self.held_nonblank == 0 {
+                return Ok((Vec::new(), self.report));
+            }
+            self.detect()?;
+        }
+        let Some((_, mut parser, mut asm)) = self.parser.take() else {
+            return Ok((Vec::new(), self.report));
+        };
+        parser.finish(&mut self.records);
+        asm.input_line(0);
+        for r in self.records.drain(..) {
+            asm.push(r);
+        }
+        for (n, t) in std::mem::take(&mut self.orphans) {
+            asm.unparsed_line(n, &t);
+        }
+        asm.settle_rest();
+        let settled = asm.take_settled_lines();
+        let result = asm.finish();
+        self.report.unparsed_count = result.unparsed_count;
+        self.report.unparsed = result.unparsed;
+        Ok((settled, self.report))
     }
 
     /// Sessions settled since the last call, evaluated, in session order.
@@ -247,6 +300,7 @@ impl Pipeline {
                 None => self.orphans.push((number, text.to_owned())),
             }
         }
+        asm.input_line(number);
         for r in self.records.drain(..) {
             asm.push(r);
         }

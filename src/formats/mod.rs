@@ -135,6 +135,13 @@ pub trait Format: Sync {
     fn fallback(&self) -> bool {
         false
     }
+    /// True when a session parses the same from its own lines alone as in its file, so the
+    /// viewer may keep a big log's sessions compactly and read them back when shown (see
+    /// `crate::reread`). False for logs whose lines lean on earlier context, such as a date
+    /// written once in a header.
+    fn reads_back_alone(&self) -> bool {
+        true
+    }
 }
 
 /// Hits a fallback format needs before it is chosen (a greeting, a command and a reply).

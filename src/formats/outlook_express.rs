@@ -59,6 +59,10 @@ impl Format for OutlookExpress {
     fn detect(&self, line: &InputLine<'_>) -> bool {
         ENTRY.is_match(line.text) || KB_ENTRY.is_match(line.text) || STARTED.is_match(line.text)
     }
+    /// The date of a session's lines comes from the log's header before it.
+    fn reads_back_alone(&self) -> bool {
+        false
+    }
     fn parser(&self) -> Box<dyn LineParser> {
         Box::new(Parser::default())
     }

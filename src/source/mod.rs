@@ -122,21 +122,32 @@ pub struct LineReader<R> {
     inner: R,
     buf: Vec<u8>,
     number: u64,
+    /// Bytes consumed so far, plus where reading started.
+    pos: u64,
 }
 
-/// One line as read: its number, its bytes (CR/LF removed), and whether it was cut short.
+/// One line as read: its number, where it starts in the input, its bytes (CR/LF removed), and
+/// whether it was cut short.
 pub struct RawLine<'a> {
     pub number: u64,
+    pub offset: u64,
     pub bytes: &'a [u8],
     pub truncated: bool,
 }
 
 impl<R: BufRead> LineReader<R> {
     pub fn new(inner: R) -> Self {
+        Self::starting_at(inner, 1, 0)
+    }
+
+    /// A reader positioned at line `number` (1-based), byte `offset` of its input: for
+    /// reading part of a file again.
+    pub fn starting_at(inner: R, number: u64, offset: u64) -> Self {
         LineReader {
             inner,
             buf: Vec::with_capacity(1024),
-            number: 0,
+            number: number.saturating_sub(1),
+            pos: offset,
         }
     }
 
@@ -145,6 +156,7 @@ impl<R: BufRead> LineReader<R> {
         self.buf.clear();
         let mut truncated = false;
         let mut saw_any = false;
+        let offset = self.pos;
         loop {
             let avail = match self.inner.fill_buf() {
                 Ok(a) => a,
@@ -169,6 +181,7 @@ impl<R: BufRead> LineReader<R> {
             self.buf.extend_from_slice(&avail[..take.min(room)]);
             let consumed = if done { take + 1 } else { take };
             self.inner.consume(consumed);
+            self.pos += consumed as u64;
             if done {
                 break;
             }
@@ -180,6 +193,7 @@ impl<R: BufRead> LineReader<R> {
         }
         Ok(Some(RawLine {
             number: self.number,
+            offset,
             bytes: &self.buf[..end],
             truncated,
         }))
