@@ -1,7 +1,7 @@
 //! The big-logs benchmark: generates a large log per format (see `examples/gen.rs`) and
 //! measures smtpscope on it, each measurement in a fresh child process so peak memory (VmHWM)
 //! is its own:
-//! - load: `load::load_all` (what `--list`/`--json` do before writing) — MB/s, sessions/s, and
+//! - load: `load::stream_input` (what `--list`/`--json` do with one input) — MB/s, sessions/s, and
 //!   a check that the session count and status totals equal what the generator wrote;
 //! - viewer: `feed::spawn_loader` into the TUI's `App`, batches applied and frames drawn on an
 //!   80×24 test terminal as the event loop does: time to the first screen, time until
@@ -175,30 +175,37 @@ fn peak_rss_kb() -> u64 {
         .unwrap_or(0)
 }
 
+/// What `--list`/`--json` do with one input: stream it, sessions handed out as they settle.
 fn child_load(file: &Path) {
     let t = Instant::now();
-    let loaded = load::load_all(&[Input::File(file.to_owned())], &LoadOptions::default());
+    let mut n = [0u64; 4];
+    let mut first_out = None;
+    let mut sink = |batch: Vec<smtpscope::model::Session>| {
+        first_out.get_or_insert_with(|| t.elapsed());
+        for s in &batch {
+            n[match s.status() {
+                Status::Success => 0,
+                Status::Failure => 1,
+                Status::Partial => 2,
+                Status::Open => 3,
+            }] += 1;
+        }
+        Ok(())
+    };
+    let result = load::stream_input(&Input::File(file.to_owned()), &LoadOptions::default(), &mut sink);
     let secs = t.elapsed().as_secs_f64();
-    if loaded.sources.is_empty() {
-        println!("unsupported {}", loaded.problems.join("; "));
+    if let Err(e) = result {
+        println!("unsupported {e:?}");
         return;
     }
-    let mut n = [0u64; 4];
-    for s in &loaded.sessions {
-        n[match s.status() {
-            Status::Success => 0,
-            Status::Failure => 1,
-            Status::Partial => 2,
-            Status::Open => 3,
-        }] += 1;
-    }
     println!(
-        "secs={secs} sessions={} success={} failure={} partial={} open={} rss_kb={}",
-        loaded.sessions.len(),
+        "secs={secs} sessions={} success={} failure={} partial={} open={} first_out_ms={} rss_kb={}",
+        n.iter().sum::<u64>(),
         n[0],
         n[1],
         n[2],
         n[3],
+        first_out.unwrap_or_default().as_secs_f64() * 1e3,
         peak_rss_kb()
     );
 }

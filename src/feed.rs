@@ -3,9 +3,10 @@
 //! the same channel for sessions that appear and change later.
 
 use crate::load::{self, LoadOptions, Pipeline, SourceReport};
-use crate::model::Session;
+use crate::model::{RowArena, Session, SessionRow};
+use crate::reread::{Reread, RowBuilder};
 use crate::source::{self, Input, LineReader};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -28,6 +29,14 @@ pub enum Update {
         bytes_read: u64,
         bytes_total: Option<u64>,
     },
+    /// Sessions of a big file that are final: kept compactly, read back from the file when
+    /// shown. Each replaces any earlier copy at its index. Rows point into `arena`.
+    Rows {
+        source: usize,
+        rows: Vec<(usize, SessionRow)>,
+        arena: RowArena,
+        reread: Arc<Reread>,
+    },
     /// An input that could not be read or understood; the message says what, where, what to do.
     Problem(String),
     /// Every input has been read to its end (never sent while following).
@@ -41,7 +50,25 @@ pub const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 /// Loads `inputs` on a background thread, one after another, sending updates as it goes.
 /// The thread stops early when the receiver is dropped.
 pub fn spawn_loader(inputs: Vec<Input>, opts: LoadOptions) -> Receiver<Update> {
-    let (tx, rx) = mpsc::channel();
+    let compact_from = std::env::var("SMTPSCOPE_COMPACT_FROM")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(COMPACT_FROM);
+    spawn_loader_compacting(inputs, opts, compact_from)
+}
+
+/// Updates the loader may have sent ahead of the view.
+const QUEUE: usize = 4096;
+
+/// Files at least this big are loaded compactly: sessions become [`Update::Rows`] once
+/// final, so the viewer's memory stays a fraction of the file.
+pub const COMPACT_FROM: u64 = 16 << 20;
+
+/// As [`spawn_loader`], compacting files of at least `compact_from` bytes.
+pub fn spawn_loader_compacting(inputs: Vec<Input>, opts: LoadOptions, compact_from: u64) -> Receiver<Update> {
+    // Bounded: when the view falls behind, the loader waits instead of queueing copies of
+    // sessions without limit.
+    let (tx, rx) = mpsc::sync_channel(QUEUE);
     thread::Builder::new()
         .name(LOADER_THREAD.into())
         .spawn(move || {
@@ -52,7 +79,7 @@ pub fn spawn_loader(inputs: Vec<Input>, opts: LoadOptions) -> Receiver<Update> {
                     panic!("SMTPSCOPE_DEBUG_PANIC=loader: deliberate panic in the loader");
                 }
                 for (n, input) in inputs.iter().enumerate() {
-                    if load_one(n, input, &opts, &tx).is_err() {
+                    if load_one(n, input, &opts, compact_from, &tx).is_err() {
                         return false; // receiver gone
                     }
                 }
@@ -89,7 +116,13 @@ fn panic_problem(payload: &(dyn std::any::Any + Send)) -> String {
 /// The receiver hung up; stop working.
 struct Hangup;
 
-fn load_one(n: usize, input: &Input, opts: &LoadOptions, tx: &Sender<Update>) -> Result<(), Hangup> {
+fn load_one(
+    n: usize,
+    input: &Input,
+    opts: &LoadOptions,
+    compact_from: u64,
+    tx: &SyncSender<Update>,
+) -> Result<(), Hangup> {
     let send = |u: Update| tx.send(u).map_err(|_| Hangup);
     let name: Arc<str> = Arc::from(input.name());
     let reader = match source::open(input) {
@@ -107,8 +140,23 @@ fn load_one(n: usize, input: &Input, opts: &LoadOptions, tx: &Sender<Update>) ->
         Input::Stdin => None,
     };
     let year = load::input_year(input);
+    // Only a plain file can be read again at an offset.
+    let compact_path = match input {
+        Input::File(p) if total.is_some_and(|t| t >= compact_from) && !source::is_gzip(p) => Some(p.clone()),
+        _ => None,
+    };
     let mut lines = LineReader::new(reader);
     let mut pipe = Pipeline::new(name.clone(), opts, year);
+    let mut compact = compact_path.map(|path| {
+        pipe.settle_keeping_lines(load::STREAM_WINDOW);
+        Compacting {
+            path,
+            name: name.clone(),
+            year: opts.year.unwrap_or(year),
+            builder: RowBuilder::default(),
+            reread: None,
+        }
+    });
     let mut read: u64 = 0;
     let mut last = Instant::now();
     let mut first = true;
@@ -135,12 +183,19 @@ fn load_one(n: usize, input: &Input, opts: &LoadOptions, tx: &Sender<Update>) ->
                 ));
             }
         }
+        if let Some(c) = compact.as_mut() {
+            c.builder.line(line.number, line.offset);
+        }
         if let Err(e) = pipe.feed(line.number, line.bytes, line.truncated) {
             return send(Update::Problem(e.to_string()));
         }
         if last.elapsed() >= PUBLISH_EVERY {
             last = Instant::now();
             publish(n, &mut pipe, tx)?;
+            if let Some(c) = compact.as_mut() {
+                let settled = pipe.take_settled_lines();
+                c.send(n, pipe.format(), settled, tx)?;
+            }
             send(Update::Report {
                 source: n,
                 report: pipe.report().clone(),
@@ -148,6 +203,22 @@ fn load_one(n: usize, input: &Input, opts: &LoadOptions, tx: &Sender<Update>) ->
                 bytes_total: total,
             })?;
         }
+    }
+    if let Some(mut c) = compact {
+        pipe.try_detect();
+        let format = pipe.format();
+        return match pipe.finish_settled() {
+            Ok((settled, report)) => {
+                c.send(n, format, settled, tx)?;
+                send(Update::Report {
+                    source: n,
+                    report,
+                    bytes_read: read,
+                    bytes_total: total,
+                })
+            }
+            Err(e) => send(Update::Problem(e.to_string())),
+        };
     }
     match pipe.finish_changed() {
         Ok((sessions, report, changed)) => {
@@ -176,14 +247,75 @@ fn load_one(n: usize, input: &Input, opts: &LoadOptions, tx: &Sender<Update>) ->
     }
 }
 
+/// A big file loaded compactly: final sessions go out as rows.
+struct Compacting {
+    path: std::path::PathBuf,
+    name: Arc<str>,
+    year: i32,
+    builder: RowBuilder,
+    reread: Option<Arc<Reread>>,
+}
+
+impl Compacting {
+    /// Sends settled sessions: as rows when their format reads back alone, else whole.
+    fn send(
+        &mut self,
+        n: usize,
+        format: Option<&'static dyn crate::formats::Format>,
+        settled: Vec<crate::assemble::Settled>,
+        tx: &SyncSender<Update>,
+    ) -> Result<(), Hangup> {
+        if settled.is_empty() {
+            return Ok(());
+        }
+        let format = format.filter(|f| f.reads_back_alone());
+        let Some(format) = format else {
+            for s in settled {
+                tx.send(Update::Session {
+                    source: n,
+                    index: s.index,
+                    session: Box::new(s.session),
+                })
+                .map_err(|_| Hangup)?;
+            }
+            return Ok(());
+        };
+        let reread = self
+            .reread
+            .get_or_insert_with(|| {
+                Arc::new(Reread {
+                    path: self.path.clone(),
+                    name: self.name.clone(),
+                    format,
+                    year: self.year,
+                })
+            })
+            .clone();
+        let mut arena = RowArena::new();
+        let rows = settled
+            .iter()
+            .map(|s| (s.index, self.builder.row(s, &mut arena)))
+            .collect();
+        tx.send(Update::Rows {
+            source: n,
+            rows,
+            arena,
+            reread,
+        })
+        .map_err(|_| Hangup)
+    }
+}
+
 /// Sends every session that changed since the last publish.
-fn publish(n: usize, pipe: &mut Pipeline, tx: &Sender<Update>) -> Result<(), Hangup> {
+fn publish(n: usize, pipe: &mut Pipeline, tx: &SyncSender<Update>) -> Result<(), Hangup> {
     for index in pipe.take_changed() {
-        let session = Box::new(pipe.sessions()[index].clone());
+        let Some(session) = pipe.session(index) else {
+            continue;
+        };
         tx.send(Update::Session {
             source: n,
             index,
-            session,
+            session: Box::new(session.clone()),
         })
         .map_err(|_| Hangup)?;
     }
@@ -195,8 +327,9 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    #[test]
-    fn loader_sends_every_session_then_done() {
+    /// Everything a loader sends for the 4D sample plus a missing file: the sessions (rows
+    /// read back) and how many arrived as compact rows.
+    fn load_sample(compact_from: u64) -> (Vec<Session>, Vec<Session>, usize) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("4d.log");
         let mut f = std::fs::File::create(&path).unwrap();
@@ -204,12 +337,19 @@ mod tests {
         f.write_all(sample.as_bytes()).unwrap();
         drop(f);
         let expected = load::load_all(&[Input::File(path.clone())], &LoadOptions::default());
-        let rx = spawn_loader(
+        let rx = spawn_loader_compacting(
             vec![Input::File(path), Input::File("/nonexistent/x.log".into())],
             LoadOptions::default(),
+            compact_from,
         );
         let mut sessions: Vec<Option<Session>> = Vec::new();
-        let mut problems = 0;
+        let mut put = |index: usize, s: Session| {
+            if sessions.len() <= index {
+                sessions.resize(index + 1, None);
+            }
+            sessions[index] = Some(s);
+        };
+        let (mut problems, mut rows_seen) = (0, 0);
         let mut done = false;
         for u in rx {
             match u {
@@ -219,10 +359,19 @@ mod tests {
                     session,
                 } => {
                     assert_eq!(source, 0);
-                    if sessions.len() <= index {
-                        sessions.resize(index + 1, None);
+                    put(index, *session);
+                }
+                Update::Rows {
+                    source,
+                    rows,
+                    arena,
+                    reread,
+                } => {
+                    assert_eq!(source, 0);
+                    for (index, row) in rows {
+                        rows_seen += 1;
+                        put(index, reread.session(&row, &arena));
                     }
-                    sessions[index] = Some(*session);
                 }
                 Update::Problem(p) => {
                     assert!(p.contains("/nonexistent/x.log"), "{p}");
@@ -233,7 +382,21 @@ mod tests {
             }
         }
         assert!(done && problems == 1);
-        let got: Vec<Session> = sessions.into_iter().map(Option::unwrap).collect();
-        assert_eq!(got, expected.sessions);
+        let got = sessions.into_iter().map(Option::unwrap).collect();
+        (got, expected.sessions, rows_seen)
+    }
+
+    #[test]
+    fn loader_sends_every_session_then_done() {
+        let (got, expected, rows) = load_sample(u64::MAX);
+        assert_eq!(got, expected);
+        assert_eq!(rows, 0);
+    }
+
+    #[test]
+    fn a_big_file_arrives_as_rows_that_read_back_to_the_same_sessions() {
+        let (got, expected, rows) = load_sample(0);
+        assert_eq!(rows, expected.len());
+        assert_eq!(got, expected);
     }
 }

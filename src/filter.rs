@@ -135,30 +135,62 @@ impl Filter {
 
     /// True when `session` satisfies every term. Does not allocate for ASCII text terms.
     pub fn matches(&self, session: &Session) -> bool {
-        self.terms.iter().all(|t| t.matches(session))
+        self.matches_any(session)
+    }
+
+    /// As [`Filter::matches`], for anything that can answer the questions a filter asks (a
+    /// whole session, or a compact row that reads its text back only when a term needs it).
+    pub fn matches_any(&self, item: &dyn Filterable) -> bool {
+        self.terms.iter().all(|t| t.matches(item))
+    }
+}
+
+/// What a filter asks of a session.
+pub trait Filterable {
+    fn status(&self) -> Status;
+    fn start(&self) -> Option<Timestamp>;
+    fn end(&self) -> Option<Timestamp>;
+    /// True when `each` is true for some reply code of the session.
+    fn any_reply(&self, each: &mut dyn FnMut(crate::model::ReplyCode) -> bool) -> bool;
+    /// See [`session_contains`]; `needle` is lowercase.
+    fn contains_text(&self, needle: &str) -> bool;
+}
+
+impl Filterable for Session {
+    fn status(&self) -> Status {
+        Session::status(self)
+    }
+    fn start(&self) -> Option<Timestamp> {
+        self.start
+    }
+    fn end(&self) -> Option<Timestamp> {
+        self.end
+    }
+    fn any_reply(&self, each: &mut dyn FnMut(crate::model::ReplyCode) -> bool) -> bool {
+        self.events
+            .iter()
+            .filter(|e| e.kind == EventKind::Reply)
+            .filter_map(|e| e.code)
+            .any(each)
+    }
+    fn contains_text(&self, needle: &str) -> bool {
+        session_contains(self, needle)
     }
 }
 
 impl Term {
-    fn matches(&self, s: &Session) -> bool {
+    fn matches(&self, s: &dyn Filterable) -> bool {
         match self {
             Term::Not(t) => !t.matches(s),
             Term::Any(ts) => ts.iter().any(|t| t.matches(s)),
-            Term::Basic(p) => replies(s).any(|c| p.matches(c.basic)),
-            Term::Enhanced(p) => replies(s).any(|c| c.enhanced.is_some_and(|e| p.matches(e))),
+            Term::Basic(p) => s.any_reply(&mut |c| p.matches(c.basic)),
+            Term::Enhanced(p) => s.any_reply(&mut |c| c.enhanced.is_some_and(|e| p.matches(e))),
             Term::Status(st) => s.status() == *st,
-            Term::Text(t) => session_contains(s, t),
-            Term::Since(b) => s.end.or(s.start).is_some_and(|t| b.cmp_stamp(&t).is_le()),
-            Term::Until(b) => s.start.is_some_and(|t| b.cmp_stamp(&t).is_ge()),
+            Term::Text(t) => s.contains_text(t),
+            Term::Since(b) => s.end().or(s.start()).is_some_and(|t| b.cmp_stamp(&t).is_le()),
+            Term::Until(b) => s.start().is_some_and(|t| b.cmp_stamp(&t).is_ge()),
         }
     }
-}
-
-fn replies(s: &Session) -> impl Iterator<Item = crate::model::ReplyCode> + '_ {
-    s.events
-        .iter()
-        .filter(|e| e.kind == EventKind::Reply)
-        .filter_map(|e| e.code)
 }
 
 impl CodePattern {

@@ -144,6 +144,25 @@ impl Printer {
                 self.waiting.insert((source, index), *session);
                 self.print_finished(source, out)?;
             }
+            Update::Rows {
+                source,
+                rows,
+                arena,
+                reread,
+            } => {
+                // Follow sources send whole sessions; compact rows are read back to print.
+                for (index, row) in rows {
+                    let session = Box::new(reread.session(&row, &arena));
+                    self.apply(
+                        Update::Session {
+                            source,
+                            index,
+                            session,
+                        },
+                        out,
+                    )?;
+                }
+            }
             Update::Report { source, report, .. } => {
                 self.reports.insert(source, report);
             }

@@ -20,6 +20,12 @@ pub struct Reread {
     pub year: i32,
 }
 
+impl std::fmt::Debug for Reread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Reread({}, {})", self.path.display(), self.format.name())
+    }
+}
+
 impl Reread {
     /// The full session for `row`. When the file can no longer be read as it was (deleted,
     /// truncated, rewritten), the session says so in a note and keeps the row's status.

@@ -94,6 +94,7 @@ fn apply(model: &mut Model, u: Update, lines: &AtomicU64) {
         Update::Report { report, .. } => lines.store(report.lines, Ordering::SeqCst),
         Update::Problem(p) => model.problems.push(p),
         Update::Done => panic!("Done while a plain file is followed"),
+        Update::Rows { .. } => panic!("a followed file sends whole sessions"),
     }
 }
 
@@ -347,6 +348,7 @@ fn several_files_and_a_gzip_file() {
             Ok(Update::Problem(p)) => problems.push(p),
             Ok(Update::Done) => panic!("Done while plain files are followed"),
             Ok(Update::Report { .. }) => {}
+            Ok(Update::Rows { .. }) => panic!("a followed file sends whole sessions"),
             Err(e) => panic!("{e}: got {:?}", sessions.keys().collect::<Vec<_>>()),
         }
     }

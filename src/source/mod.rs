@@ -99,6 +99,14 @@ pub fn describe_io(path: &Path, e: &io::Error) -> String {
     format!("{}: cannot read: {e}{hint}", path.display())
 }
 
+/// True when the file starts with gzip's magic bytes (it cannot be read again at an offset).
+pub fn is_gzip(path: &Path) -> bool {
+    let mut magic = [0u8; 2];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| magic == [0x1f, 0x8b])
+}
+
 /// Opens an input for reading, transparently decompressing gzip (recognised by its magic
 /// bytes, not its name). Files are opened read-only and never locked.
 pub fn open(input: &Input) -> io::Result<Box<dyn BufRead + Send>> {

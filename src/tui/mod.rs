@@ -103,7 +103,8 @@ pub fn run_updates(updates: Receiver<Update>, opts: Options, filter: Option<Filt
 }
 
 fn spawn_inputs(updates: Receiver<Update>) -> Receiver<Msg> {
-    let (tx, rx) = mpsc::channel();
+    // Bounded like the loader's queue, so a slow screen holds back loading, not memory.
+    let (tx, rx) = mpsc::sync_channel(BATCH);
     let keys = tx.clone();
     thread::spawn(move || loop {
         match event::read() {

@@ -2,10 +2,11 @@
 //! keep counts, apply the filter, order by start time, keep the selection on its session
 //! (or, while following a live tail, on the newest one).
 
-use super::{status_slot, App, Entry, SourceInfo};
+use super::{status_slot, App, Body, Entry, SourceInfo};
 use crate::feed::Update;
-use crate::filter::Filter;
-use crate::model::{Session, Status};
+use crate::filter::{Filter, Filterable};
+use crate::model::{ReplyCode, RowArena, SessionRow, Status, Timestamp};
+use crate::reread::Reread;
 
 impl App {
     pub(super) fn feed(&mut self, updates: Vec<Update>) {
@@ -17,7 +18,23 @@ impl App {
                     index,
                     session,
                 } => {
-                    self.upsert((source, index), *session);
+                    self.upsert((source, index), Body::Whole(session));
+                    changed = true;
+                }
+                Update::Rows {
+                    source,
+                    rows,
+                    arena,
+                    reread,
+                } => {
+                    let base = self.arena.len();
+                    self.arena.append(&arena);
+                    self.rereads.insert(source, reread);
+                    for (index, mut row) in rows {
+                        row.rebase(base);
+                        self.forget_read_back((source, index));
+                        self.upsert((source, index), Body::Row(row));
+                    }
                     changed = true;
                 }
                 Update::Report {
@@ -49,33 +66,52 @@ impl App {
         }
     }
 
-    pub(super) fn upsert(&mut self, key: (usize, usize), session: Session) {
-        let shown = self.passes(&session);
-        self.counts[status_slot(session.status())] += 1;
-        match self.by_key.get(&key) {
-            Some(&i) => {
-                let old = std::mem::replace(&mut self.entries[i], Entry { key, session, shown });
-                self.counts[status_slot(old.session.status())] -= 1;
+    pub(super) fn upsert(&mut self, key: (usize, usize), body: Body) {
+        let shown = passes(
+            self.failed_only,
+            self.filter.as_ref(),
+            &self.candidate(key.0, &body),
+        );
+        self.counts[status_slot(body.status())] += 1;
+        let entry = Entry { key, body, shown };
+        match self.entry_at(key) {
+            Some(i) => {
+                let old = std::mem::replace(&mut self.entries[i], entry);
+                self.counts[status_slot(old.body.status())] -= 1;
             }
             None => {
-                self.by_key.insert(key, self.entries.len());
-                self.entries.push(Entry { key, session, shown });
+                self.set_entry_at(key, self.entries.len());
+                self.entries.push(entry);
             }
         }
     }
 
-    /// The filter and failed-only switch applied to one session.
-    pub(super) fn passes(&self, s: &Session) -> bool {
-        passes(self.failed_only, self.filter.as_ref(), s)
+    fn forget_read_back(&self, key: (usize, usize)) {
+        self.read_back.borrow_mut().retain(|(k, _)| *k != key);
+    }
+
+    /// What the filter looks at for a session of source `source`.
+    fn candidate<'a>(&'a self, source: usize, body: &'a Body) -> Candidate<'a> {
+        Candidate {
+            body,
+            arena: &self.arena,
+            reread: self.rereads.get(&source).map(|r| &**r),
+        }
     }
 
     /// Applies the filter to every session, split over two threads when there are many, so a
     /// filter change over a million sessions stays quick.
     pub(super) fn refilter(&mut self) {
         let (failed_only, filter) = (self.failed_only, self.filter.as_ref());
+        let (arena, rereads) = (&self.arena, &self.rereads);
         let check = |chunk: &mut [Entry]| {
             for e in chunk {
-                e.shown = passes(failed_only, filter, &e.session);
+                let c = Candidate {
+                    body: &e.body,
+                    arena,
+                    reread: rereads.get(&e.key.0).map(|r| &**r),
+                };
+                e.shown = passes(failed_only, filter, &c);
             }
         };
         if self.entries.len() < 20_000 {
@@ -96,17 +132,17 @@ impl App {
     pub(super) fn reorder(&mut self) {
         let entries = &self.entries;
         let mut order: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].shown).collect();
-        // Keys computed once per entry, not per comparison: with a million sessions the
-        // comparisons would each reach into two far-apart sessions.
-        order.sort_by_cached_key(|&i| {
+        // Entries arrive nearly in order, and a stable sort of presorted runs costs about one
+        // comparison per entry; caching the keys would cost a big log tens of megabytes.
+        order.sort_by_key(|&i| {
             let e = &entries[i];
-            let dated = e.session.start.filter(|t| t.has_date).map(|t| t.when);
+            let dated = e.body.start().filter(|t| t.has_date).map(|t| t.when);
             (dated.is_none(), dated, e.key)
         });
         let date = |i: &usize| {
             entries[*i]
-                .session
-                .start
+                .body
+                .start()
                 .filter(|t| t.has_date)
                 .map(|t| t.when.date())
         };
@@ -135,7 +171,69 @@ impl App {
 }
 
 /// The filter and failed-only switch applied to one session.
-fn passes(failed_only: bool, filter: Option<&Filter>, s: &Session) -> bool {
+fn passes(failed_only: bool, filter: Option<&Filter>, s: &dyn Filterable) -> bool {
     (!failed_only || matches!(s.status(), Status::Failure | Status::Partial))
-        && filter.is_none_or(|f| f.matches(s))
+        && filter.is_none_or(|f| f.matches_any(s))
+}
+
+impl Body {
+    fn status(&self) -> Status {
+        match self {
+            Body::Whole(s) => s.status(),
+            Body::Row(r) => r.status,
+        }
+    }
+
+    fn start(&self) -> Option<Timestamp> {
+        match self {
+            Body::Whole(s) => s.start,
+            Body::Row(r) => r.start(),
+        }
+    }
+}
+
+/// A session as the filter sees it. A compact row answers from the row; only a text term
+/// reads the session back from its file.
+struct Candidate<'a> {
+    body: &'a Body,
+    arena: &'a RowArena,
+    reread: Option<&'a Reread>,
+}
+
+impl Candidate<'_> {
+    fn row(&self) -> Option<&SessionRow> {
+        match self.body {
+            Body::Row(r) => Some(r),
+            Body::Whole(_) => None,
+        }
+    }
+}
+
+impl Filterable for Candidate<'_> {
+    fn status(&self) -> Status {
+        self.body.status()
+    }
+    fn start(&self) -> Option<Timestamp> {
+        self.body.start()
+    }
+    fn end(&self) -> Option<Timestamp> {
+        match self.body {
+            Body::Whole(s) => s.end,
+            Body::Row(r) => r.end(),
+        }
+    }
+    fn any_reply(&self, each: &mut dyn FnMut(ReplyCode) -> bool) -> bool {
+        match (self.body, self.row()) {
+            (Body::Whole(s), _) => s.any_reply(each),
+            (_, Some(r)) => self.arena.any_reply(r, each),
+            _ => false,
+        }
+    }
+    fn contains_text(&self, needle: &str) -> bool {
+        match (self.body, self.row(), self.reread) {
+            (Body::Whole(s), _, _) => s.contains_text(needle),
+            (_, Some(r), Some(reread)) => reread.session(r, self.arena).contains_text(needle),
+            _ => false,
+        }
+    }
 }

@@ -11,9 +11,13 @@ mod search;
 use super::view::{layout, transcript};
 use crate::feed::Update;
 use crate::filter::Filter;
-use crate::model::{Session, Status};
-use std::collections::HashMap;
+use crate::model::{RowArena, Session, SessionRow, Status};
+use crate::reread::Reread;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What a key can ask for; bound to keys in `keys::BINDINGS`.
@@ -157,16 +161,53 @@ pub struct SourceInfo {
 /// One session and its address in the feed.
 pub struct Entry {
     pub key: (usize, usize),
-    pub session: Session,
+    body: Body,
     /// Cached result of the filter and failed-only switch.
     shown: bool,
 }
+
+/// A session as the viewer holds it: whole, or (a big file's final sessions) as a compact row
+/// read back from its file when shown.
+enum Body {
+    Whole(Box<Session>),
+    Row(SessionRow),
+}
+
+/// A session to show: borrowed when whole, read back (and cached) when compact.
+pub enum Shown<'a> {
+    Whole(&'a Session),
+    ReadBack(Rc<Session>),
+}
+
+impl std::ops::Deref for Shown<'_> {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        match self {
+            Shown::Whole(s) => s,
+            Shown::ReadBack(s) => s,
+        }
+    }
+}
+
+/// A session's address in the feed: (source, index).
+type EntryKey = (usize, usize);
+
+/// How many sessions read back from files are kept: a screen of them, and then some.
+const READ_BACK_CACHE: usize = 256;
 
 /// The viewer state.
 pub struct App {
     pub opts: Options,
     entries: Vec<Entry>,
-    by_key: HashMap<(usize, usize), usize>,
+    /// Ids, replies and lines of the compact rows.
+    arena: RowArena,
+    /// Per source: how its compact rows are read back.
+    rereads: HashMap<usize, Arc<Reread>>,
+    /// Sessions read back recently, newest last.
+    read_back: RefCell<VecDeque<(EntryKey, Rc<Session>)>>,
+    /// Per source, per session index: the entry's position + 1 (0: not seen yet). Dense,
+    /// since indices count up from 0: four bytes a session instead of a hash entry.
+    by_key: Vec<Vec<u32>>,
     /// Entries shown, in display order (start time, else source and position).
     order: Vec<usize>,
     selected: Option<(usize, usize)>,
@@ -218,7 +259,10 @@ impl App {
             fixed_now: None,
             opts,
             entries: Vec::new(),
-            by_key: HashMap::new(),
+            arena: RowArena::new(),
+            rereads: HashMap::new(),
+            read_back: RefCell::new(VecDeque::new()),
+            by_key: Vec::new(),
             order: Vec::new(),
             selected: None,
             sel_pos: 0,
@@ -245,13 +289,57 @@ impl App {
     }
 
     /// The sessions shown, in order.
-    pub fn visible(&self) -> impl ExactSizeIterator<Item = &Session> + '_ {
-        self.order.iter().map(|&i| &self.entries[i].session)
+    pub fn visible(&self) -> impl ExactSizeIterator<Item = Shown<'_>> + '_ {
+        self.order.iter().map(|&i| self.shown(&self.entries[i]))
     }
 
     /// The shown session at list position `pos`.
-    pub fn visible_at(&self, pos: usize) -> Option<&Session> {
-        self.order.get(pos).map(|&i| &self.entries[i].session)
+    pub fn visible_at(&self, pos: usize) -> Option<Shown<'_>> {
+        self.order.get(pos).map(|&i| self.shown(&self.entries[i]))
+    }
+
+    /// Where the entry of `key` is, if it arrived.
+    fn entry_at(&self, (source, index): (usize, usize)) -> Option<usize> {
+        let slot = *self.by_key.get(source)?.get(index)?;
+        (slot > 0).then(|| slot as usize - 1)
+    }
+
+    fn set_entry_at(&mut self, (source, index): (usize, usize), at: usize) {
+        if self.by_key.len() <= source {
+            self.by_key.resize_with(source + 1, Vec::new);
+        }
+        let slots = &mut self.by_key[source];
+        if slots.len() <= index {
+            slots.resize(index + 1, 0);
+        }
+        slots[index] = u32::try_from(at + 1).unwrap_or(u32::MAX);
+    }
+
+    /// The entry's session, read back from its file (through the cache) when compact.
+    fn shown<'a>(&'a self, e: &'a Entry) -> Shown<'a> {
+        match &e.body {
+            Body::Whole(s) => Shown::Whole(s),
+            Body::Row(row) => Shown::ReadBack(self.read_back(e.key, row)),
+        }
+    }
+
+    fn read_back(&self, key: (usize, usize), row: &SessionRow) -> Rc<Session> {
+        let mut cache = self.read_back.borrow_mut();
+        if let Some(at) = cache.iter().position(|(k, _)| *k == key) {
+            let hit = cache.remove(at).expect("position is in range");
+            let s = hit.1.clone();
+            cache.push_back(hit);
+            return s;
+        }
+        let s = Rc::new(match self.rereads.get(&key.0) {
+            Some(r) => r.session(row, &self.arena),
+            None => Session::new(Arc::from("?"), "?", String::new(), row.first_line),
+        });
+        if cache.len() >= READ_BACK_CACHE {
+            cache.pop_front();
+        }
+        cache.push_back((key, s.clone()));
+        s
     }
 
     pub fn visible_len(&self) -> usize {
@@ -272,10 +360,10 @@ impl App {
         self.selected.map(|_| self.sel_pos)
     }
 
-    pub fn selected_session(&self) -> Option<&Session> {
+    pub fn selected_session(&self) -> Option<Shown<'_>> {
         self.selected
-            .and_then(|k| self.by_key.get(&k))
-            .map(|&i| &self.entries[i].session)
+            .and_then(|k| self.entry_at(k))
+            .map(|i| self.shown(&self.entries[i]))
     }
 
     /// Side effects requested since the last call, for the event loop to carry out.
@@ -403,7 +491,7 @@ impl App {
             Command::Copy => match self.selected_session() {
                 Some(s) => self
                     .effects
-                    .push(Effect::Copy(super::export::transcript_text(s, false))),
+                    .push(Effect::Copy(super::export::transcript_text(&s, false))),
                 None => self.message = Some("nothing to copy: no session selected".into()),
             },
             Command::Help => self.open_overlay(Mode::Help),

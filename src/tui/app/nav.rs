@@ -50,7 +50,7 @@ impl App {
             .transcript
             .map_or(40, |a| a.width.saturating_sub(2));
         if let Some(s) = self.selected_session() {
-            self.scroll = transcript::event_row(self, s, width, ev).saturating_sub(2);
+            self.scroll = transcript::event_row(self, &s, width, ev).saturating_sub(2);
         }
         self.clamp_view();
     }
@@ -108,7 +108,7 @@ impl App {
         self.list_offset = self.list_offset.min(self.order.len().saturating_sub(rows));
         let (total, height) = match (self.selected_session(), l.transcript) {
             (Some(s), Some(area)) => (
-                transcript::row_count(self, s, area.width.saturating_sub(2)),
+                transcript::row_count(self, &s, area.width.saturating_sub(2)),
                 usize::from(area.height.saturating_sub(2)),
             ),
             _ => (0, 1),

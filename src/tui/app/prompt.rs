@@ -86,7 +86,7 @@ impl App {
                     _ if name.is_empty() => self.message = Some("not saved: no file name given".into()),
                     None => self.message = Some("not saved: no session selected".into()),
                     Some(s) => {
-                        let text = crate::tui::export::transcript_text(s, self.opts.reveal);
+                        let text = crate::tui::export::transcript_text(&s, self.opts.reveal);
                         self.effects.push(Effect::Save {
                             path: PathBuf::from(name),
                             text,

@@ -33,7 +33,7 @@ impl App {
         let Some(needle) = self.search.clone() else { return };
         let start = self.sel_pos;
         if let Some(s) = self.visible_at(start) {
-            if let Some(&h) = hits(s, &needle).first() {
+            if let Some(&h) = hits(&s, &needle).first() {
                 return self.go_to(start, h, false);
             }
         }
@@ -62,7 +62,7 @@ impl App {
                 (here + n - step % n) % n
             };
             let Some(s) = self.visible_at(pos) else { continue };
-            let hs = hits(s, &needle);
+            let hs = hits(&s, &needle);
             let pick = match step {
                 0 if forward => hs.iter().find(|h| **h > cur).copied(),
                 0 => hs.iter().rev().find(|h| cur.is_some() && **h < cur).copied(),
@@ -90,7 +90,7 @@ impl App {
                 let width = super::layout::compute(self.size, Pane::Transcript)
                     .transcript
                     .map_or(40, |a| a.width.saturating_sub(2));
-                let row = super::transcript::event_row(self, s, width, ev);
+                let row = super::transcript::event_row(self, &s, width, ev);
                 self.scroll = row.saturating_sub(2);
             }
         }

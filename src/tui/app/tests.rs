@@ -33,7 +33,7 @@ fn selected_id(a: &App) -> String {
 #[test]
 fn sessions_are_ordered_by_start_and_first_is_selected() {
     let a = app();
-    let ids: Vec<&str> = a.visible().map(|s| s.id.as_str()).collect();
+    let ids: Vec<String> = a.visible().map(|s| s.id.clone()).collect();
     assert_eq!(ids, ["12/31", "12/33", "14/40", "20/50", "21/51"]);
     assert_eq!(a.selected_pos(), Some(0));
     assert_eq!(a.counts(), [1, 2, 1, 1]);
@@ -93,7 +93,7 @@ fn filter_prompt_applies_valid_text_and_keeps_invalid_text_with_an_error() {
     typed(&mut a, "5.7.*");
     run(&mut a, &[Command::Submit]);
     assert_eq!(a.mode, Mode::Normal);
-    let ids: Vec<&str> = a.visible().map(|s| s.id.as_str()).collect();
+    let ids: Vec<String> = a.visible().map(|s| s.id.clone()).collect();
     assert_eq!(ids, ["12/31", "14/40"]);
     // Reopening shows the current filter for editing; Esc leaves it unchanged.
     run(&mut a, &[Command::Filter]);
@@ -261,7 +261,7 @@ fn d_shows_the_decisive_reply() {
     run(&mut a, &[Command::Down, Command::Decisive]);
     assert_eq!(a.pane, Pane::Transcript);
     let s = a.selected_session().unwrap();
-    let row = transcript::event_row(&a, s, 58, s.verdict.decisive.unwrap());
+    let row = transcript::event_row(&a, &s, 58, s.verdict.decisive.unwrap());
     assert!(a.scroll > 0 && a.scroll <= row, "scroll {} row {row}", a.scroll);
     run(&mut a, &[Command::Bottom, Command::Down]);
     run(&mut a, &[Command::SwitchPane, Command::Bottom, Command::Decisive]);
@@ -270,6 +270,16 @@ fn d_shows_the_decisive_reply() {
 
 #[test]
 fn the_real_loader_feeds_the_same_sessions_load_all_finds() {
+    real_loader_matches_load_all(u64::MAX);
+}
+
+/// Compact rows (every file counts as big here) show the same sessions, read back.
+#[test]
+fn compact_rows_show_the_same_sessions_load_all_finds() {
+    real_loader_matches_load_all(0);
+}
+
+fn real_loader_matches_load_all(compact_from: u64) {
     use crate::load::{load_all, LoadOptions};
     use crate::source::Input;
     let dir = tempfile::tempdir().unwrap();
@@ -279,15 +289,33 @@ fn the_real_loader_feeds_the_same_sessions_load_all_finds() {
     std::fs::write(&b_path, EXTRA_4D).unwrap();
     let inputs = vec![Input::File(a_path), Input::File(b_path)];
     let expected = load_all(&inputs, &LoadOptions::default());
-    let rx = crate::feed::spawn_loader(inputs, LoadOptions::default());
+    let rx = crate::feed::spawn_loader_compacting(inputs, LoadOptions::default(), compact_from);
     let mut a = App::new(Options::default(), None);
     for u in rx {
         a.update(Action::Feed(vec![u]));
     }
     assert!(a.done);
-    let got: Vec<&Session> = a.visible().collect();
-    let want: Vec<&Session> = expected.sessions.iter().collect();
-    assert_eq!(got, want);
+    let got: Vec<Session> = a.visible().map(|s| (*s).clone()).collect();
+    assert_eq!(got, expected.sessions);
+    // The filter answers from rows as from whole sessions.
+    a.update(Action::Feed(Vec::new()));
+    a.filter = Some(crate::filter::Filter::parse("5xx").unwrap());
+    a.refilter();
+    let want = expected
+        .sessions
+        .iter()
+        .filter(|s| a.filter.as_ref().unwrap().matches(s))
+        .count();
+    assert!(want > 0);
+    assert_eq!(a.visible_len(), want);
+    a.filter = Some(crate::filter::Filter::parse("gmail").unwrap());
+    a.refilter();
+    let want = expected
+        .sessions
+        .iter()
+        .filter(|s| a.filter.as_ref().unwrap().matches(s))
+        .count();
+    assert_eq!(a.visible_len(), want);
     assert_eq!(a.sources.len(), 2);
     assert_eq!(a.sources[0].format, Some("4d"));
     assert_eq!(a.sources[0].unparsed, 1);
@@ -313,7 +341,7 @@ fn live_app(t0: std::time::Instant) -> App {
 /// The transcript scroll that shows the selected session's last row.
 fn bottom_scroll(a: &App) -> usize {
     let area = layout::compute(a.size, a.pane).transcript.unwrap();
-    let rows = transcript::row_count(a, a.selected_session().unwrap(), area.width - 2);
+    let rows = transcript::row_count(a, &a.selected_session().unwrap(), area.width - 2);
     rows.saturating_sub(usize::from(area.height - 2))
 }
 

@@ -147,10 +147,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             .take(usize::from(inner.height))
             .map_while(|p| app.visible_at(p).map(|s| (p, s)))
     };
-    let peers_max = window().map(|(_, s)| width(&peers(&t, s))).max().unwrap_or(0);
+    let peers_max = window().map(|(_, s)| width(&peers(&t, &s))).max().unwrap_or(0);
     let c = columns(w, peers_max, app.multi_day);
     let lines: Vec<Line<'static>> = window()
-        .map(|(p, s)| row(app, &t, s, &c, w, sel == Some(p)))
+        .map(|(p, s)| row(app, &t, &s, &c, w, sel == Some(p)))
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }

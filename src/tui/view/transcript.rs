@@ -221,7 +221,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(Paragraph::new(msg).style(t.dim()), inner);
         return;
     };
-    let rows = rows(app, s, inner.width);
+    let rows = rows(app, &s, inner.width);
     let shown: Vec<Line<'static>> = rows
         .into_iter()
         .skip(app.scroll)
