@@ -126,12 +126,16 @@ pub fn open(input: &Input) -> io::Result<Box<dyn BufRead + Send>> {
 }
 
 /// Splits a byte stream into lines without ever holding more than [`MAX_LINE`] of one line.
+/// A line that lies whole in the reader's buffer (nearly every line) is lent from there, not
+/// copied.
 pub struct LineReader<R> {
     inner: R,
     buf: Vec<u8>,
     number: u64,
     /// Bytes consumed so far, plus where reading started.
     pos: u64,
+    /// Bytes of `inner`'s buffer the last line was lent from, consumed on the next call.
+    lent: usize,
 }
 
 /// One line as read: its number, where it starts in the input, its bytes (CR/LF removed), and
@@ -156,15 +160,38 @@ impl<R: BufRead> LineReader<R> {
             buf: Vec::with_capacity(1024),
             number: number.saturating_sub(1),
             pos: offset,
+            lent: 0,
         }
     }
 
     /// The next line, or `None` at end of input. A final line without a newline is returned.
     pub fn next_line(&mut self) -> io::Result<Option<RawLine<'_>>> {
+        let lent = std::mem::take(&mut self.lent);
+        self.inner.consume(lent);
+        self.pos += lent as u64;
+        let offset = self.pos;
+        // Errors and lines that are long or cross the buffer's end take the copying path.
+        let whole = self
+            .inner
+            .fill_buf()
+            .ok()
+            .and_then(|avail| memchr::memchr(b'\n', avail))
+            .filter(|&i| i <= MAX_LINE);
+        if let Some(i) = whole {
+            // Asking again returns the same buffered bytes: nothing was consumed.
+            let avail = self.inner.fill_buf()?;
+            self.lent = i + 1;
+            self.number += 1;
+            return Ok(Some(RawLine {
+                number: self.number,
+                offset,
+                bytes: strip_cr(&avail[..i]),
+                truncated: false,
+            }));
+        }
         self.buf.clear();
         let mut truncated = false;
         let mut saw_any = false;
-        let offset = self.pos;
         loop {
             let avail = match self.inner.fill_buf() {
                 Ok(a) => a,
@@ -195,17 +222,18 @@ impl<R: BufRead> LineReader<R> {
             }
         }
         self.number += 1;
-        let mut end = self.buf.len();
-        if end > 0 && self.buf[end - 1] == b'\r' {
-            end -= 1;
-        }
         Ok(Some(RawLine {
             number: self.number,
             offset,
-            bytes: &self.buf[..end],
+            bytes: strip_cr(&self.buf),
             truncated,
         }))
     }
+}
+
+/// The line without the CR of a CRLF ending.
+fn strip_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// True when the start of a file looks like binary data rather than a text log: NUL bytes or
@@ -240,6 +268,31 @@ mod tests {
         assert!(l.truncated && l.bytes.len() == MAX_LINE);
         assert_eq!(r.next_line().unwrap().unwrap().bytes, b"last");
         assert!(r.next_line().unwrap().is_none());
+    }
+
+    #[test]
+    fn lines_lent_from_the_buffer_or_copied_across_its_end_are_the_same() {
+        let text: Vec<u8> = (0..200)
+            .flat_map(|i| format!("line {i} {}\r\n", "x".repeat(i % 23)).into_bytes())
+            .collect();
+        let want: Vec<(u64, Vec<u8>)> = text
+            .split_inclusive(|&b| b == b'\n')
+            .scan(0u64, |at, l| {
+                let start = *at;
+                *at += l.len() as u64;
+                Some((start, l.strip_suffix(b"\r\n").unwrap_or(l).to_vec()))
+            })
+            .collect();
+        for capacity in [7, 16, 64, 8192] {
+            let mut r = LineReader::new(io::BufReader::with_capacity(capacity, &text[..]));
+            let mut got = Vec::new();
+            while let Some(l) = r.next_line().unwrap() {
+                assert!(!l.truncated);
+                assert_eq!(l.number, got.len() as u64 + 1);
+                got.push((l.offset, l.bytes.to_vec()));
+            }
+            assert_eq!(got, want, "buffer of {capacity}");
+        }
     }
 
     #[test]
