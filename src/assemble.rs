@@ -155,10 +155,13 @@ impl Assembler {
 
     /// As [`Assembler::take_settled`], with each session's index and lines.
     pub fn take_settled_lines(&mut self) -> Vec<Settled> {
-        match self.settle.as_mut() {
+        let mut ready = match self.settle.as_mut() {
             Some(st) => std::mem::take(&mut st.ready),
             None => Vec::new(),
-        }
+        };
+        let mut sessions: Vec<&mut Session> = ready.iter_mut().map(|s| &mut s.session).collect();
+        evaluate_each(&mut sessions);
+        ready
     }
 
     /// The session at absolute index `i`, unless it was settled and handed out.
@@ -184,8 +187,8 @@ impl Assembler {
                 break;
             }
             let placeholder = Session::new(self.source.clone(), self.format, String::new(), 0);
-            let mut s = std::mem::replace(&mut self.sessions[rel], placeholder);
-            s.evaluate();
+            // Evaluated when taken, many at a time on two threads (see `take_settled_lines`).
+            let s = std::mem::replace(&mut self.sessions[rel], placeholder);
             let mut track = std::mem::take(&mut self.tracks[rel]);
             if st.keep_lines {
                 // Lines a parser held and wrote as one record (a block of notes) are inside
@@ -454,10 +457,8 @@ impl Assembler {
         if let Some(st) = self.settle.take() {
             let done = st.next_out - self.base;
             let mut sessions: Vec<Session> = st.ready.into_iter().map(|s| s.session).collect();
-            for mut s in self.sessions.drain(done..) {
-                s.evaluate();
-                sessions.push(s);
-            }
+            sessions.extend(self.sessions.drain(done..));
+            evaluate_each(&mut sessions.iter_mut().collect::<Vec<_>>());
             return AssemblyResult {
                 sessions,
                 changed: Vec::new(),
@@ -524,6 +525,20 @@ fn evaluate_all(sessions: &mut [Session], indices: &[usize]) {
         for &i in high_idx {
             high[i - split].evaluate();
         }
+    });
+}
+
+/// Evaluates every session, on two threads when there are many.
+fn evaluate_each(sessions: &mut [&mut Session]) {
+    const PARALLEL_FROM: usize = 512;
+    if sessions.len() < PARALLEL_FROM {
+        sessions.iter_mut().for_each(|s| s.evaluate());
+        return;
+    }
+    let (low, high) = sessions.split_at_mut(sessions.len() / 2);
+    std::thread::scope(|scope| {
+        scope.spawn(|| low.iter_mut().for_each(|s| s.evaluate()));
+        high.iter_mut().for_each(|s| s.evaluate());
     });
 }
 
