@@ -138,6 +138,21 @@ impl Filter {
         self.matches_any(session)
     }
 
+    /// The lowercase text words of the filter (inside `!` and `,` too).
+    pub fn text_terms(&self) -> Vec<&str> {
+        fn walk<'a>(t: &'a Term, out: &mut Vec<&'a str>) {
+            match t {
+                Term::Text(s) => out.push(s),
+                Term::Not(t) => walk(t, out),
+                Term::Any(ts) => ts.iter().for_each(|t| walk(t, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        self.terms.iter().for_each(|t| walk(t, &mut out));
+        out
+    }
+
     /// As [`Filter::matches`], for anything that can answer the questions a filter asks (a
     /// whole session, or a compact row that reads its text back only when a term needs it).
     pub fn matches_any(&self, item: &dyn Filterable) -> bool {

@@ -73,6 +73,37 @@ impl Reread {
         Ok(sessions.into_iter().find(|s| s.first_line == row.first_line))
     }
 
+    /// The numbers of the lines of the file that contain any of `needles` (lowercase),
+    /// ignoring case: one pass over the file, so a text filter over a million compact rows
+    /// reads the file once instead of reading every session back.
+    /// Also returns the last line searched (a growing file has more later).
+    pub fn lines_containing(&self, needles: &[&str]) -> std::io::Result<(Vec<Vec<u64>>, u64)> {
+        let file = File::open(&self.path)?;
+        let mut lines = LineReader::new(BufReader::with_capacity(256 * 1024, file));
+        // A case-insensitive literal regex scans bytes with SIMD prefilters: a gigabyte in
+        // about a second, where lowercasing every line took several.
+        let patterns: Vec<regex::bytes::Regex> = needles
+            .iter()
+            .map(|n| {
+                regex::bytes::RegexBuilder::new(&regex::escape(n))
+                    .case_insensitive(true)
+                    .build()
+                    .map_err(std::io::Error::other)
+            })
+            .collect::<Result<_, _>>()?;
+        let mut found = vec![Vec::new(); needles.len()];
+        let mut last = 0;
+        while let Some(line) = lines.next_line()? {
+            last = line.number;
+            for (n, p) in patterns.iter().enumerate() {
+                if p.is_match(line.bytes) {
+                    found[n].push(line.number);
+                }
+            }
+        }
+        Ok((found, last))
+    }
+
     fn stub(&self, row: &SessionRow, id: String, why: String) -> Session {
         let mut s = Session::new(self.name.clone(), self.format.name(), id, row.first_line);
         s.last_line = row.last_line;

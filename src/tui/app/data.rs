@@ -7,6 +7,7 @@ use crate::feed::Update;
 use crate::filter::{Filter, Filterable};
 use crate::model::{ReplyCode, RowArena, SessionRow, Status, Timestamp};
 use crate::reread::Reread;
+use std::collections::HashMap;
 
 impl App {
     pub(super) fn feed(&mut self, updates: Vec<Update>) {
@@ -93,23 +94,57 @@ impl App {
     /// What the filter looks at for a session of source `source`.
     fn candidate<'a>(&'a self, source: usize, body: &'a Body) -> Candidate<'a> {
         Candidate {
+            source,
             body,
             arena: &self.arena,
             reread: self.rereads.get(&source).map(|r| &**r),
+            text_hits: &self.text_hits,
+        }
+    }
+
+    /// Before a text filter runs over compact rows: searches each of their files once for
+    /// the filter's words, so rows answer from line numbers instead of being read back.
+    fn search_files_for_text(&mut self) {
+        let words: Vec<String> = self
+            .filter
+            .as_ref()
+            .map(|f| f.text_terms().into_iter().map(str::to_owned).collect())
+            .unwrap_or_default();
+        self.text_hits.retain(|(_, w), _| words.contains(w));
+        if words.is_empty() {
+            return;
+        }
+        for (&source, reread) in &self.rereads {
+            let missing: Vec<&str> = words
+                .iter()
+                .filter(|w| !self.text_hits.contains_key(&(source, (*w).clone())))
+                .map(String::as_str)
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            if let Ok((found, read_to)) = reread.lines_containing(&missing) {
+                for (w, lines) in missing.iter().zip(found) {
+                    self.text_hits.insert((source, (*w).to_owned()), (lines, read_to));
+                }
+            }
         }
     }
 
     /// Applies the filter to every session, split over two threads when there are many, so a
     /// filter change over a million sessions stays quick.
     pub(super) fn refilter(&mut self) {
+        self.search_files_for_text();
         let (failed_only, filter) = (self.failed_only, self.filter.as_ref());
-        let (arena, rereads) = (&self.arena, &self.rereads);
+        let (arena, rereads, text_hits) = (&self.arena, &self.rereads, &self.text_hits);
         let check = |chunk: &mut [Entry]| {
             for e in chunk {
                 let c = Candidate {
+                    source: e.key.0,
                     body: &e.body,
                     arena,
                     reread: rereads.get(&e.key.0).map(|r| &**r),
+                    text_hits,
                 };
                 e.shown = passes(failed_only, filter, &c);
             }
@@ -195,9 +230,11 @@ impl Body {
 /// A session as the filter sees it. A compact row answers from the row; only a text term
 /// reads the session back from its file.
 struct Candidate<'a> {
+    source: usize,
     body: &'a Body,
     arena: &'a RowArena,
     reread: Option<&'a Reread>,
+    text_hits: &'a HashMap<(usize, String), (Vec<u64>, u64)>,
 }
 
 impl Candidate<'_> {
@@ -229,11 +266,21 @@ impl Filterable for Candidate<'_> {
             _ => false,
         }
     }
+    /// A compact row matches text in its log lines or its id (the file was searched once,
+    /// see `search_files_for_text`); a row newer than that search is read back.
     fn contains_text(&self, needle: &str) -> bool {
-        match (self.body, self.row(), self.reread) {
-            (Body::Whole(s), _, _) => s.contains_text(needle),
-            (_, Some(r), Some(reread)) => reread.session(r, self.arena).contains_text(needle),
-            _ => false,
+        let (row, reread) = match (self.body, self.row(), self.reread) {
+            (Body::Whole(s), _, _) => return s.contains_text(needle),
+            (_, Some(r), Some(reread)) => (r, reread),
+            _ => return false,
+        };
+        match self.text_hits.get(&(self.source, needle.to_owned())) {
+            Some((lines, read_to)) if row.last_line <= *read_to => {
+                let extra = self.arena.extra(row);
+                crate::filter::contains_ci(&extra.id, needle)
+                    || extra.lines.iter().any(|l| lines.binary_search(l).is_ok())
+            }
+            _ => reread.session(row, self.arena).contains_text(needle),
         }
     }
 }

@@ -203,6 +203,9 @@ pub struct App {
     arena: RowArena,
     /// Per source: how its compact rows are read back.
     rereads: HashMap<usize, Arc<Reread>>,
+    /// For a text filter over compact rows: per (source, word), the lines of the file holding
+    /// the word, and up to which line the file was searched.
+    text_hits: HashMap<(usize, String), (Vec<u64>, u64)>,
     /// Sessions read back recently, newest last.
     read_back: RefCell<VecDeque<(EntryKey, Rc<Session>)>>,
     /// Per source, per session index: the entry's position + 1 (0: not seen yet). Dense,
@@ -261,6 +264,7 @@ impl App {
             entries: Vec::new(),
             arena: RowArena::new(),
             rereads: HashMap::new(),
+            text_hits: HashMap::new(),
             read_back: RefCell::new(VecDeque::new()),
             by_key: Vec::new(),
             order: Vec::new(),
@@ -313,6 +317,13 @@ impl App {
             slots.resize(index + 1, 0);
         }
         slots[index] = u32::try_from(at + 1).unwrap_or(u32::MAX);
+    }
+
+    /// True when the shown session at `pos` is a compact row (showing it reads the file).
+    fn is_compact(&self, pos: usize) -> bool {
+        self.order
+            .get(pos)
+            .is_some_and(|&i| matches!(self.entries[i].body, Body::Row(_)))
     }
 
     /// The entry's session, read back from its file (through the cache) when compact.

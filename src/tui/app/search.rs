@@ -26,6 +26,9 @@ fn hits(s: &Session, needle: &str) -> Vec<Option<usize>> {
     }
 }
 
+/// How many compact sessions one search step reads back before it stops and says so.
+const SEARCH_READ_BACK: usize = 20_000;
+
 impl App {
     /// Jumps to the first match at or after the selected session.
     pub(super) fn first_match(&mut self) {
@@ -55,12 +58,27 @@ impl App {
         let cur = self.search_hit;
         // The selected session first (past the current hit), then the others, then the selected
         // session again from its other end.
+        let mut read_back = 0;
         for step in 0..=n {
             let pos = if forward {
                 (here + step) % n
             } else {
                 (here + n - step % n) % n
             };
+            if self.is_compact(pos) {
+                read_back += 1;
+                if read_back > SEARCH_READ_BACK {
+                    // Each compact session is read back from its file to be searched: stop
+                    // after a bounded amount and let the user go on.
+                    self.pause();
+                    self.select_pos(pos);
+                    self.message = Some(format!(
+                        "no match for \"{needle}\" in the next {SEARCH_READ_BACK} sessions; press {} to search on",
+                        if forward { "n" } else { "N" }
+                    ));
+                    return;
+                }
+            }
             let Some(s) = self.visible_at(pos) else { continue };
             let hs = hits(&s, &needle);
             let pick = match step {
