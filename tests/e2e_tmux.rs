@@ -386,3 +386,32 @@ fn the_viewer_leaves_its_input_untouched_and_will_not_save_over_it() {
     );
     assert!(std::fs::read_to_string(&saved).unwrap().contains("550 5.1.1"));
 }
+
+/// A big file's sessions reach the viewer as compact rows (forced here for a small file): the
+/// transcript on screen is read back from the file, and a text filter searches the file.
+#[test]
+fn compact_rows_are_read_back_from_the_file_when_shown() {
+    let Some(t) = Tmux::start("compact") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("maillog");
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/postfix-maillog.log");
+    std::fs::copy(sample, &log).unwrap();
+    t.start_viewer_on("SMTPSCOPE_COMPACT_FROM=0", log.to_str().unwrap());
+    t.wait_for("the first session read back", |s| {
+        s.contains("Sessions 1/16") && s.contains("CONNECT from [198.51.100.23]")
+    });
+    t.keys(&["f"]);
+    t.type_text("203.0.113.66");
+    t.keys(&["Enter"]);
+    t.wait_for("the text filter over rows", |s| {
+        s.contains("Sessions 1/1 of 16") && s.contains("unknown[203.0.113.66] → mx1")
+    });
+    t.keys(&["c"]);
+    t.wait_for("the filter cleared", |s| s.contains("Sessions 3/16"));
+    t.keys(&["G"]);
+    t.wait_for("the last session read back", |s| {
+        s.contains("Sessions 16/16") && s.contains("OPEN") && s.contains("slow.example")
+    });
+    t.keys(&["q"]);
+    t.assert_shell_usable();
+}

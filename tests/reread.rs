@@ -97,3 +97,37 @@ fn generated_logs_read_back_to_the_same_sessions() {
         assert!(check(&path, 300) > 100);
     }
 }
+
+#[test]
+fn a_file_changed_under_a_row_gives_a_note_not_a_wrong_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("maillog");
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/postfix-maillog.log");
+    std::fs::copy(sample, &path).unwrap();
+    let (rows, arena, reread) = rows_of(&path, 5);
+    let reread = reread.unwrap();
+    let (_, row) = rows.iter().find(|(_, r)| r.first_line > 20).unwrap();
+    let before = reread.session(row, &arena);
+    assert!(before.events.len() > 1);
+    // Rotated: the same name now holds other lines.
+    std::fs::write(
+        &path,
+        "Nov 23 00:00:00 mx1 postfix/smtpd[1]: connect from a[192.0.2.1]\n",
+    )
+    .unwrap();
+    let after = reread.session(row, &arena);
+    assert_eq!(after.status(), row.status);
+    assert_eq!(after.id, before.id);
+    assert!(
+        after.events[0].text.contains("could not read lines"),
+        "{:?}",
+        after.events
+    );
+    std::fs::remove_file(&path).unwrap();
+    let gone = reread.session(row, &arena);
+    assert!(
+        gone.events[0].text.contains("could not read lines"),
+        "{:?}",
+        gone.events
+    );
+}
