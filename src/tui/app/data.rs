@@ -63,7 +63,42 @@ impl App {
         }
         if changed {
             self.age_notice();
-            self.reorder();
+            if std::mem::take(&mut self.order_dirty) {
+                self.reorder();
+            } else {
+                // Only appends in order and in-place changes: the order stands as it is.
+                if self.selected.is_none() && !self.order.is_empty() {
+                    self.select_pos(self.sel_pos.min(self.order.len() - 1));
+                }
+                self.clamp_view();
+                self.stick_to_newest();
+            }
+        }
+    }
+
+    /// Keeps `order` for a changed or new entry `i` without sorting everything again: a
+    /// change that keeps the entry's place, or a new entry that sorts last, is handled here;
+    /// anything else marks the order for a full rebuild.
+    fn place(&mut self, i: usize, was: Option<(bool, Option<Timestamp>)>) {
+        let e = &self.entries[i];
+        match was {
+            Some(was) if was == (e.shown, e.body.start()) => {}
+            Some(_) => self.order_dirty = true,
+            None if !e.shown || self.order_dirty => {}
+            None => {
+                let last = self.order.last().map(|&l| sort_key(&self.entries[l]));
+                if last.is_some_and(|last| last > sort_key(e)) {
+                    self.order_dirty = true;
+                    return;
+                }
+                let date = |e: &Entry| e.body.start().filter(|t| t.has_date).map(|t| t.when.date());
+                if let (Some(first), Some(d)) =
+                    (self.order.first().and_then(|&f| date(&self.entries[f])), date(e))
+                {
+                    self.multi_day |= first != d;
+                }
+                self.order.push(i);
+            }
         }
     }
 
@@ -79,10 +114,13 @@ impl App {
             Some(i) => {
                 let old = std::mem::replace(&mut self.entries[i], entry);
                 self.counts[status_slot(old.body.status())] -= 1;
+                self.place(i, Some((old.shown, old.body.start())));
             }
             None => {
-                self.set_entry_at(key, self.entries.len());
+                let i = self.entries.len();
+                self.set_entry_at(key, i);
                 self.entries.push(entry);
+                self.place(i, None);
             }
         }
     }
@@ -165,15 +203,12 @@ impl App {
     /// Rebuilds the display order and puts the selection back on the same session (or the
     /// nearest position when that session is no longer shown).
     pub(super) fn reorder(&mut self) {
+        self.order_dirty = false;
         let entries = &self.entries;
         let mut order: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].shown).collect();
         // Entries arrive nearly in order, and a stable sort of presorted runs costs about one
         // comparison per entry; caching the keys would cost a big log tens of megabytes.
-        order.sort_by_key(|&i| {
-            let e = &entries[i];
-            let dated = e.body.start().filter(|t| t.has_date).map(|t| t.when);
-            (dated.is_none(), dated, e.key)
-        });
+        order.sort_by_key(|&i| sort_key(&entries[i]));
         let date = |i: &usize| {
             entries[*i]
                 .body
@@ -203,6 +238,12 @@ impl App {
         }
         self.stick_to_newest();
     }
+}
+
+/// Display order: dated sessions by start, then the rest; ties by source and position.
+fn sort_key(e: &Entry) -> (bool, Option<chrono::NaiveDateTime>, (usize, usize)) {
+    let dated = e.body.start().filter(|t| t.has_date).map(|t| t.when);
+    (dated.is_none(), dated, e.key)
 }
 
 /// The filter and failed-only switch applied to one session.

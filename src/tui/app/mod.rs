@@ -213,6 +213,8 @@ pub struct App {
     by_key: Vec<Vec<u32>>,
     /// Entries shown, in display order (start time, else source and position).
     order: Vec<usize>,
+    /// `order` needs a full rebuild before it is shown (see `data::place`).
+    order_dirty: bool,
     selected: Option<(usize, usize)>,
     sel_pos: usize,
     pub list_offset: usize,
@@ -268,6 +270,7 @@ impl App {
             read_back: RefCell::new(VecDeque::new()),
             by_key: Vec::new(),
             order: Vec::new(),
+            order_dirty: false,
             selected: None,
             sel_pos: 0,
             list_offset: 0,

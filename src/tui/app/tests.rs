@@ -459,3 +459,53 @@ fn follower_notices_show_as_notices_not_problems() {
     assert!(!once.following());
     assert!(once.message.as_deref().unwrap().contains("-f"));
 }
+
+/// Feeding keeps the order incrementally (appends in order, changes in place) and falls back
+/// to a full sort otherwise; either way it is the order a full rebuild gives.
+#[test]
+fn incremental_order_equals_a_full_rebuild() {
+    use crate::model::{Status, Verdict};
+    let base = load_4d("x.log", EXTRA_4D).remove(0);
+    let mut a = App::new(Options::default(), None);
+    a.update(Action::Resize(100, 30));
+    a.failed_only = true;
+    let mut seed = 7u64;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    for round in 0..40 {
+        let mut batch = Vec::new();
+        for k in 0..1 + next(30) {
+            let index = (round * 30 + k) as usize;
+            // Mostly later and later, sometimes earlier, sometimes a change to an old one.
+            let (index, minutes) = match next(10) {
+                0 => (next(index as u64 + 1) as usize, next(2000) as i64),
+                1 => (index, next(100) as i64),
+                _ => (index, index as i64 * 3),
+            };
+            let mut s = base.clone();
+            s.id = format!("s{index}");
+            s.start = s.start.map(|mut t| {
+                t.when += chrono::Duration::minutes(minutes);
+                t
+            });
+            s.verdict = Verdict {
+                status: [Status::Success, Status::Failure, Status::Partial][next(3) as usize],
+                ..s.verdict
+            };
+            batch.push(Update::Session {
+                source: (index % 2),
+                index,
+                session: Box::new(s),
+            });
+        }
+        a.update(Action::Feed(batch));
+        let kept = a.order.clone();
+        let multi_day = a.multi_day;
+        a.reorder();
+        assert_eq!(kept, a.order, "round {round}");
+        assert_eq!(multi_day, a.multi_day, "round {round}");
+    }
+    assert!(a.visible_len() > 100);
+}
