@@ -471,7 +471,9 @@ fn incremental_order_equals_a_full_rebuild() {
     a.failed_only = true;
     let mut seed = 7u64;
     let mut next = |n: u64| {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 33) % n
     };
     for round in 0..40 {
