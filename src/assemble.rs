@@ -68,6 +68,9 @@ pub struct Settled {
     pub lines: Vec<u64>,
 }
 
+/// The longest event range (in lines) taken whole into a settled session's lines.
+const HELD_BLOCK_MAX: u64 = 64;
+
 /// How many records pass between two looks for settled sessions.
 const SETTLE_CHECK_EVERY: u32 = 4096;
 
@@ -192,8 +195,10 @@ impl Assembler {
             let mut track = std::mem::take(&mut self.tracks[rel]);
             if st.keep_lines {
                 // Lines a parser held and wrote as one record (a block of notes) are inside
-                // the event's range but named by no record: take the ranges too.
-                for e in &s.events {
+                // the event's range but named by no record: take the ranges too. Such blocks
+                // are short; a long range is an event widened over other connections' lines
+                // (interleaved logs), which reading back does not need.
+                for e in s.events.iter().filter(|e| e.last_line - e.line < HELD_BLOCK_MAX) {
                     track.lines.extend(e.line..=e.last_line);
                 }
             }

@@ -98,6 +98,24 @@ fn generated_logs_read_back_to_the_same_sessions() {
     }
 }
 
+/// A row lists the lines of its own connection, not the interleaved lines of others that an
+/// event's range was widened over: reading back stays proportional to the session.
+#[test]
+fn rows_of_interleaved_logs_keep_about_their_own_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("exchange.log");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let exp = loggen::generate("exchange-receive", 1, 11, &mut f).unwrap();
+    drop(f);
+    let (rows, arena, _) = rows_of(&path, 300);
+    let listed: u64 = rows.iter().map(|(_, r)| arena.extra(r).lines.len() as u64).sum();
+    assert!(
+        listed < exp.lines * 2,
+        "{listed} lines listed for a file of {}",
+        exp.lines
+    );
+}
+
 #[test]
 fn a_file_changed_under_a_row_gives_a_note_not_a_wrong_session() {
     let dir = tempfile::tempdir().unwrap();
