@@ -101,11 +101,6 @@ fn plain_lines_without_stamps_and_delivered_alone() {
 }
 
 mod hostile {
-    use proptest::prelude::*;
-    use smtpscope::formats;
-    use smtpscope::load::{load_reader, LoadOptions};
-    use std::io::Cursor;
-
     /// Grammar pieces mixed with junk, so random input reaches the parser's deeper rules.
     const FRAGMENTS: &[&str] = &[
         "[PROTOCOL] [3F2A9C41-6B7D-4E10-9A2B-5C8D7E6F1A01] [core] ",
@@ -136,20 +131,5 @@ mod hostile {
         "\u{1b}[2J",
     ];
 
-    fn soup() -> impl Strategy<Value = Vec<u8>> {
-        crate::common::grammar_soup(FRAGMENTS)
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
-
-        /// The parser survives any mix of its grammar and junk.
-        #[test]
-        fn parser_never_panics(data in soup()) {
-            let opts = LoadOptions { format: formats::by_name("haraka"), year: None };
-            prop_assert!(opts.format.is_some());
-            let loaded = load_reader("fuzz".into(), Cursor::new(data), &opts, 2026);
-            prop_assert!(loaded.is_ok());
-        }
-    }
+    crate::common::soup_never_panics!("haraka", FRAGMENTS);
 }

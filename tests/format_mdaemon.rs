@@ -78,11 +78,6 @@ Tue 2026-02-03 09:14:02.150: [4202:1] --> 250 hi
 }
 
 mod hostile {
-    use proptest::prelude::*;
-    use smtpscope::formats;
-    use smtpscope::load::{load_reader, LoadOptions};
-    use std::io::Cursor;
-
     /// Grammar pieces mixed with junk, so random input reaches the parser's deeper rules.
     const FRAGMENTS: &[&str] = &[
         "Tue 2026-02-03 09:14:02.100: ",
@@ -102,20 +97,5 @@ mod hostile {
         "\u{1b}[2J",
     ];
 
-    fn soup() -> impl Strategy<Value = Vec<u8>> {
-        crate::common::grammar_soup(FRAGMENTS)
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
-
-        /// The parser survives any mix of its grammar and junk.
-        #[test]
-        fn parser_never_panics(data in soup()) {
-            let opts = LoadOptions { format: formats::by_name("mdaemon"), year: None };
-            prop_assert!(opts.format.is_some());
-            let loaded = load_reader("fuzz".into(), Cursor::new(data), &opts, 2026);
-            prop_assert!(loaded.is_ok());
-        }
-    }
+    crate::common::soup_never_panics!("mdaemon", FRAGMENTS);
 }

@@ -77,11 +77,6 @@ fn credentials_never_reach_json() {
 }
 
 mod hostile {
-    use proptest::prelude::*;
-    use smtpscope::formats;
-    use smtpscope::load::{load_reader, LoadOptions};
-    use std::io::Cursor;
-
     /// Grammar pieces mixed with junk, so random input reaches the parser's deeper rules.
     const FRAGMENTS: &[&str] = &[
         "2026-02-03T09:14:02Z TRACE Raw SMTP input received (smtp.raw-input) ",
@@ -101,20 +96,5 @@ mod hostile {
         "\u{1b}[2J",
     ];
 
-    fn soup() -> impl Strategy<Value = Vec<u8>> {
-        crate::common::grammar_soup(FRAGMENTS)
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
-
-        /// The parser survives any mix of its grammar and junk.
-        #[test]
-        fn parser_never_panics(data in soup()) {
-            let opts = LoadOptions { format: formats::by_name("stalwart"), year: None };
-            prop_assert!(opts.format.is_some());
-            let loaded = load_reader("fuzz".into(), Cursor::new(data), &opts, 2026);
-            prop_assert!(loaded.is_ok());
-        }
-    }
+    crate::common::soup_never_panics!("stalwart", FRAGMENTS);
 }

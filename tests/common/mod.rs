@@ -80,3 +80,31 @@ pub fn load_text(text: &str) -> (Vec<Session>, SourceReport) {
 pub fn sample_text(name: &str) -> String {
     std::fs::read_to_string(sample(name)).expect("sample readable")
 }
+
+/// A proptest that the named format's parser survives any mix of `fragments` (pieces of its
+/// grammar) and junk bytes: loading never panics and never fails.
+#[allow(unused_macros)]
+macro_rules! soup_never_panics {
+    ($format:literal, $fragments:expr) => {
+        proptest::proptest! {
+            #![proptest_config(proptest::prelude::ProptestConfig {
+                cases: 128,
+                ..proptest::prelude::ProptestConfig::default()
+            })]
+
+            /// The parser survives any mix of its grammar and junk.
+            #[test]
+            fn parser_never_panics(data in crate::common::grammar_soup($fragments)) {
+                let opts = smtpscope::load::LoadOptions {
+                    format: smtpscope::formats::by_name($format),
+                    year: None,
+                };
+                proptest::prop_assert!(opts.format.is_some());
+                let loaded = smtpscope::load::load_reader("fuzz".into(), std::io::Cursor::new(data), &opts, 2026);
+                proptest::prop_assert!(loaded.is_ok());
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use soup_never_panics;
