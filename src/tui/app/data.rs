@@ -225,6 +225,9 @@ impl App {
             .selected
             .and_then(|k| self.order.iter().position(|&i| self.entries[i].key == k));
         match pos {
+            // Until the user picks a session, the selection is the first in the list, even
+            // when sessions loaded later sort before the one selected so far.
+            Some(_) if !self.touched && !self.order.is_empty() => self.select_pos(0),
             Some(p) => {
                 self.sel_pos = p;
                 self.clamp_view();

@@ -215,6 +215,8 @@ pub struct App {
     order: Vec<usize>,
     /// `order` needs a full rebuild before it is shown (see `data::place`).
     order_dirty: bool,
+    /// The user pressed a key or used the mouse: the selection is theirs to keep.
+    touched: bool,
     selected: Option<(usize, usize)>,
     sel_pos: usize,
     pub list_offset: usize,
@@ -271,6 +273,7 @@ impl App {
             by_key: Vec::new(),
             order: Vec::new(),
             order_dirty: false,
+            touched: false,
             selected: None,
             sel_pos: 0,
             list_offset: 0,
@@ -388,6 +391,12 @@ impl App {
     /// Applies one action. Returns true when something visible may have changed.
     pub fn update(&mut self, action: Action) -> bool {
         self.now = self.clock();
+        if matches!(
+            action,
+            Action::Run(_) | Action::Type(_) | Action::Click(..) | Action::Wheel(..)
+        ) {
+            self.touched = true;
+        }
         match action {
             Action::Run(c) => self.run(c),
             Action::Type(ch) => self.type_char(ch),

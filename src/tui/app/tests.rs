@@ -511,3 +511,20 @@ fn incremental_order_equals_a_full_rebuild() {
     }
     assert!(a.visible_len() > 100);
 }
+
+/// Before the user moves, the selection is the top of the list even when earlier sessions
+/// arrive later; once they have moved, it stays on their session.
+#[test]
+fn the_selection_stays_on_top_until_the_user_moves() {
+    let mut a = App::new(Options::default(), None);
+    a.update(Action::Resize(100, 30));
+    a.update(Action::Feed(vec![later_session("late", 5)]));
+    a.update(Action::Feed(vec![later_session("early", 1)]));
+    assert_eq!(selected_id(&a), "early");
+    assert_eq!(a.selected_pos(), Some(0));
+    run(&mut a, &[Command::Down]);
+    assert_eq!(selected_id(&a), "late");
+    a.update(Action::Feed(vec![later_session("earliest", 0)]));
+    assert_eq!(selected_id(&a), "late");
+    assert_eq!(a.selected_pos(), Some(2));
+}
