@@ -1,28 +1,9 @@
 //! Line accounting on generated logs: every non-blank line ends up inside some event's
 //! `line..=last_line` or in the unparsed bucket, whatever the dialogue and the noise around it.
 
-use crate::load::{load_reader, LoadOptions, SourceReport};
-use crate::model::Session;
+use crate::load::{load_reader, lost_lines, LoadOptions};
 use crate::testdata::{render_log, FORMATS};
 use proptest::prelude::*;
-use std::collections::BTreeSet;
-
-/// Non-blank lines of `text` neither in an event nor unparsed: `(number, text)`.
-pub fn lost_lines(text: &str, sessions: &[Session], report: &SourceReport) -> Vec<(u64, String)> {
-    let mut covered = BTreeSet::new();
-    for s in sessions {
-        for e in &s.events {
-            covered.extend(e.line..=e.last_line);
-        }
-    }
-    covered.extend(report.unparsed.iter().map(|(n, _)| *n));
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| (i as u64 + 1, l))
-        .filter(|(n, l)| !l.trim().is_empty() && !covered.contains(n))
-        .map(|(n, l)| (n, l.to_owned()))
-        .collect()
-}
 
 const CLIENT: &[&str] = &[
     "EHLO client.example.org",

@@ -151,14 +151,28 @@ impl Pipeline {
     /// Ends a source read with [`Pipeline::settle_keeping_lines`]: every session still held is
     /// settled and returned with the others not taken yet.
     pub fn finish_settled(mut self) -> Result<(Vec<crate::assemble::Settled>, SourceReport), LoadError> {
+        let Some(mut asm) = self.end_input()? else {
+            return Ok((Vec::new(), self.report));
+        };
+        asm.settle_rest();
+        let settled = asm.take_settled_lines();
+        let result = asm.finish();
+        self.report.unparsed_count = result.unparsed_count;
+        self.report.unparsed = result.unparsed;
+        Ok((settled, self.report))
+    }
+
+    /// The end of the input: detects on what is held if needed, lets the parser emit what it
+    /// held, and hands over the assembler with everything pushed (`None`: nothing to assemble).
+    fn end_input(&mut self) -> Result<Option<Assembler>, LoadError> {
         if self.parser.is_none() {
             if self.held_nonblank == 0 {
-                return Ok((Vec::new(), self.report));
+                return Ok(None);
             }
             self.detect()?;
         }
         let Some((_, mut parser, mut asm)) = self.parser.take() else {
-            return Ok((Vec::new(), self.report));
+            return Ok(None);
         };
         parser.finish(&mut self.records);
         asm.input_line(0);
@@ -168,12 +182,7 @@ impl Pipeline {
         for (n, t) in std::mem::take(&mut self.orphans) {
             asm.unparsed_line(n, &t);
         }
-        asm.settle_rest();
-        let settled = asm.take_settled_lines();
-        let result = asm.finish();
-        self.report.unparsed_count = result.unparsed_count;
-        self.report.unparsed = result.unparsed;
-        Ok((settled, self.report))
+        Ok(Some(asm))
     }
 
     /// Sessions settled since the last call, evaluated, in session order.
@@ -333,22 +342,9 @@ impl Pipeline {
     /// As [`Pipeline::finish`], plus the indices of the sessions that changed since the last
     /// [`Pipeline::take_changed`]: a live view only needs those again.
     pub fn finish_changed(mut self) -> Result<(Vec<Session>, SourceReport, Vec<usize>), LoadError> {
-        if self.parser.is_none() {
-            if self.held_nonblank == 0 {
-                return Ok((Vec::new(), self.report, Vec::new()));
-            }
-            self.detect()?;
-        }
-        let Some((_, mut parser, mut asm)) = self.parser.take() else {
+        let Some(asm) = self.end_input()? else {
             return Ok((Vec::new(), self.report, Vec::new()));
         };
-        parser.finish(&mut self.records);
-        for r in self.records.drain(..) {
-            asm.push(r);
-        }
-        for (n, t) in std::mem::take(&mut self.orphans) {
-            asm.unparsed_line(n, &t);
-        }
         let result = asm.finish();
         self.report.unparsed_count = result.unparsed_count;
         self.report.unparsed = result.unparsed;
@@ -365,6 +361,25 @@ fn parse_line(parser: &mut dyn LineParser, year: i32, number: u64, text: &str, r
         wrapper,
     };
     parser.parse(&line, records);
+}
+
+/// The promise of line accounting, for tests and fuzzing to check: the non-blank lines of
+/// `text` that are neither inside some event's `line..=last_line` nor unparsed, as
+/// `(number, text)`. Empty when nothing was silently lost.
+pub fn lost_lines(text: &str, sessions: &[Session], report: &SourceReport) -> Vec<(u64, String)> {
+    let mut covered = std::collections::BTreeSet::new();
+    for s in sessions {
+        for e in &s.events {
+            covered.extend(e.line..=e.last_line);
+        }
+    }
+    covered.extend(report.unparsed.iter().map(|(n, _)| *n));
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| (i as u64 + 1, l))
+        .filter(|(n, l)| !l.trim().is_empty() && !covered.contains(n))
+        .map(|(n, l)| (n, l.to_owned()))
+        .collect()
 }
 
 /// Reads a whole source through a [`Pipeline`].

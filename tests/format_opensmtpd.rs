@@ -153,17 +153,6 @@ mod hostile {
         "smtp: 0x1: >>> ",
         "mta: 0x1: <<< ",
         "Feb  3 09:14:02 mx1 smtpd[4242]: ",
-        "250-",
-        "250 ",
-        "334 ",
-        "354 ",
-        "550 5.1.1 ",
-        "AUTH LOGIN",
-        "MAIL FROM:<a@b>",
-        ".",
-        "\t",
-        "日本語",
-        "\u{1b}[2J",
     ];
 
     crate::common::soup_never_panics!("opensmtpd", FRAGMENTS);

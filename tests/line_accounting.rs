@@ -3,26 +3,7 @@
 
 mod common;
 
-use smtpscope::load::SourceReport;
-use smtpscope::model::Session;
-use std::collections::BTreeSet;
-
-/// Line numbers of `text` that are not blank but are neither in an event nor unparsed.
-fn lost_lines(text: &str, sessions: &[Session], report: &SourceReport) -> Vec<(u64, String)> {
-    let mut covered = BTreeSet::new();
-    for s in sessions {
-        for e in &s.events {
-            covered.extend(e.line..=e.last_line);
-        }
-    }
-    covered.extend(report.unparsed.iter().map(|(n, _)| *n));
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| (i as u64 + 1, l))
-        .filter(|(n, l)| !l.trim().is_empty() && !covered.contains(n))
-        .map(|(n, l)| (n, l.to_owned()))
-        .collect()
-}
+use smtpscope::load::lost_lines;
 
 #[test]
 fn every_sample_line_is_accounted_for() {

@@ -43,8 +43,25 @@ pub fn directions(s: &Session) -> String {
         .collect()
 }
 
-/// Random input mixing a format's grammar `fragments` with junk bytes and line breaks, so a
-/// property test reaches the parser's deeper rules rather than only its first check.
+/// SMTP pieces every format's soup gets besides its own grammar: replies, commands, the end of
+/// data, a tab, non-ASCII text and a terminal escape.
+const SMTP_FRAGMENTS: &[&str] = &[
+    "250-",
+    "250 ",
+    "334 ",
+    "354 ",
+    "550 5.1.1 ",
+    "AUTH LOGIN",
+    "MAIL FROM:<a@b>",
+    ".",
+    "\t",
+    "日本語",
+    "\u{1b}[2J",
+];
+
+/// Random input mixing a format's grammar `fragments` (and [`SMTP_FRAGMENTS`]) with junk
+/// bytes and line breaks, so a property test reaches the parser's deeper rules rather than
+/// only its first check.
 pub fn grammar_soup(
     fragments: &'static [&'static str],
 ) -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
@@ -52,6 +69,7 @@ pub fn grammar_soup(
     prop::collection::vec(
         prop_oneof![
             prop::sample::select(fragments).prop_map(|s| s.as_bytes().to_vec()),
+            prop::sample::select(SMTP_FRAGMENTS).prop_map(|s| s.as_bytes().to_vec()),
             prop::collection::vec(any::<u8>(), 0..8),
             Just(b"\n".to_vec()),
         ],
