@@ -163,7 +163,9 @@ impl Assembler {
             None => Vec::new(),
         };
         let mut sessions: Vec<&mut Session> = ready.iter_mut().map(|s| &mut s.session).collect();
-        evaluate_each(&mut sessions);
+        // Sessions with their lines become rows: no summary (see `Session::evaluate_status`).
+        let summaries = !self.settle.as_ref().is_some_and(|st| st.keep_lines);
+        evaluate_each(&mut sessions, summaries);
         ready
     }
 
@@ -389,7 +391,9 @@ impl Assembler {
                 format!("{key}#{n}")
             }
         };
-        let s = Session::new(self.source.clone(), self.format, id, line);
+        let mut s = Session::new(self.source.clone(), self.format, id, line);
+        // Most sessions have a handful of events: one allocation instead of three growths.
+        s.events.reserve(8);
         self.sessions.push(s);
         self.tracks.push(Track {
             key: if self.settle.is_some() {
@@ -463,7 +467,7 @@ impl Assembler {
             let done = st.next_out - self.base;
             let mut sessions: Vec<Session> = st.ready.into_iter().map(|s| s.session).collect();
             sessions.extend(self.sessions.drain(done..));
-            evaluate_each(&mut sessions.iter_mut().collect::<Vec<_>>());
+            evaluate_each(&mut sessions.iter_mut().collect::<Vec<_>>(), true);
             return AssemblyResult {
                 sessions,
                 changed: Vec::new(),
@@ -533,17 +537,24 @@ fn evaluate_all(sessions: &mut [Session], indices: &[usize]) {
     });
 }
 
-/// Evaluates every session, on two threads when there are many.
-fn evaluate_each(sessions: &mut [&mut Session]) {
+/// Evaluates every session (with summaries or not), on two threads when there are many.
+fn evaluate_each(sessions: &mut [&mut Session], summaries: bool) {
     const PARALLEL_FROM: usize = 512;
+    let each = |s: &mut &mut Session| {
+        if summaries {
+            s.evaluate()
+        } else {
+            s.evaluate_status()
+        }
+    };
     if sessions.len() < PARALLEL_FROM {
-        sessions.iter_mut().for_each(|s| s.evaluate());
+        sessions.iter_mut().for_each(each);
         return;
     }
     let (low, high) = sessions.split_at_mut(sessions.len() / 2);
     std::thread::scope(|scope| {
-        scope.spawn(|| low.iter_mut().for_each(|s| s.evaluate()));
-        high.iter_mut().for_each(|s| s.evaluate());
+        scope.spawn(|| low.iter_mut().for_each(each));
+        high.iter_mut().for_each(each);
     });
 }
 
@@ -613,11 +624,11 @@ fn auth_initial_response(text: &str) -> Option<std::ops::Range<usize>> {
 /// The initial response of an `AUTH <mechanism> <response>` quoted anywhere in a note or an
 /// unparsed line (`SMTP Error: AUTH PLAIN AGFs… failed`).
 fn auth_argument_in(text: &str) -> Option<std::ops::Range<usize>> {
-    let at = text
-        .as_bytes()
-        .windows(5)
-        .position(|w| w.eq_ignore_ascii_case(b"auth "))?;
-    if at > 0 && text.as_bytes()[at - 1].is_ascii_alphanumeric() {
+    // Nearly every note has no `auth ` at all: jump between `a`s instead of testing each byte.
+    let b = text.as_bytes();
+    let at = memchr::memchr2_iter(b'a', b'A', b)
+        .find(|&i| b.get(i..i + 5).is_some_and(|w| w.eq_ignore_ascii_case(b"auth ")))?;
+    if at > 0 && b[at - 1].is_ascii_alphanumeric() {
         return None;
     }
     let r = auth_initial_response(&text[at..])?;
@@ -757,30 +768,40 @@ fn append_or_push(
 pub fn find_reply_code(text: &str) -> Option<ReplyCode> {
     let b = text.as_bytes();
     let mut fallback = None;
-    for i in 0..b.len().saturating_sub(2) {
-        if !(b'2'..=b'5').contains(&b[i])
-            || !b[i + 1].is_ascii_digit()
-            || !b[i + 2].is_ascii_digit()
-            || (i > 0 && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'-' | b':' | b'/')))
+    let mut i = 0;
+    while i + 2 < b.len() {
+        // A code's digits are b[i..i + 3]: when b[i + 2] is no digit, no code starts at i,
+        // i + 1 or i + 2, so three positions are skipped at once.
+        if !b[i + 2].is_ascii_digit() {
+            i += 3;
+            continue;
+        }
+        let at = i;
+        i += 1;
+        if !(b'2'..=b'5').contains(&b[at])
+            || !b[at + 1].is_ascii_digit()
+            || !b[at + 2].is_ascii_digit()
+            || (at > 0
+                && (b[at - 1].is_ascii_alphanumeric() || matches!(b[at - 1], b'.' | b'-' | b':' | b'/')))
         {
             continue;
         }
-        let after = b.get(i + 3).copied();
+        let after = b.get(at + 3).copied();
         if !matches!(after, None | Some(b' ') | Some(b'-')) {
             continue;
         }
         let code =
-            u16::from(b[i] - b'0') * 100 + u16::from(b[i + 1] - b'0') * 10 + u16::from(b[i + 2] - b'0');
-        let rest = text.get(i + 4..).unwrap_or("").trim_start();
+            u16::from(b[at] - b'0') * 100 + u16::from(b[at + 1] - b'0') * 10 + u16::from(b[at + 2] - b'0');
+        let rest = text.get(at + 4..).unwrap_or("").trim_start();
         if let Some((e, _)) = Enhanced::parse_prefix(rest) {
-            if e.class == b[i] - b'0' {
+            if e.class == b[at] - b'0' {
                 return Some(ReplyCode {
                     basic: code,
                     enhanced: Some(e),
                 });
             }
         }
-        if fallback.is_none() && text[..i].trim_end().ends_with("said:") {
+        if fallback.is_none() && text[..at].trim_end().ends_with("said:") {
             fallback = Some(ReplyCode {
                 basic: code,
                 enhanced: None,
@@ -793,6 +814,92 @@ pub fn find_reply_code(text: &str) -> Option<ReplyCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `find_reply_code` skips ahead; this is the plain scan it must agree with.
+    fn find_reply_code_plainly(text: &str) -> Option<ReplyCode> {
+        let b = text.as_bytes();
+        let mut fallback = None;
+        for i in 0..b.len().saturating_sub(2) {
+            let before_ok = i == 0
+                || !(b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'-' | b':' | b'/'));
+            if !(b'2'..=b'5').contains(&b[i])
+                || !b[i + 1].is_ascii_digit()
+                || !b[i + 2].is_ascii_digit()
+                || !before_ok
+            {
+                continue;
+            }
+            if !matches!(b.get(i + 3), None | Some(b' ') | Some(b'-')) {
+                continue;
+            }
+            let code = text[i..i + 3].parse().expect("digits");
+            if let Some((e, _)) = Enhanced::parse_prefix(text.get(i + 4..).unwrap_or("").trim_start()) {
+                if e.class == b[i] - b'0' {
+                    return Some(ReplyCode {
+                        basic: code,
+                        enhanced: Some(e),
+                    });
+                }
+            }
+            if fallback.is_none() && text[..i].trim_end().ends_with("said:") {
+                fallback = Some(ReplyCode {
+                    basic: code,
+                    enhanced: None,
+                });
+            }
+        }
+        fallback
+    }
+
+    #[test]
+    fn reply_code_search_agrees_with_a_plain_scan() {
+        let pieces = [
+            "250",
+            "550",
+            "4",
+            "5",
+            "2",
+            ".",
+            "1",
+            "0",
+            " ",
+            "-",
+            ":",
+            "/",
+            "x",
+            "said:",
+            "5.1.1",
+            "4.7.0",
+            "2.0.0",
+            "(",
+            ")",
+            "999",
+            "55",
+            "3",
+            "said: ",
+            "é",
+            "550 5.1.1 ",
+            "said: 421 ",
+            " 250-2.0.0",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut found = 0;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 12) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            seed = seed.wrapping_add(1);
+            let want = find_reply_code_plainly(&text);
+            found += usize::from(want.is_some());
+            assert_eq!(find_reply_code(&text), want, "{text:?}");
+        }
+        // The texts really hold codes, not just noise.
+        assert!(found > 1000, "{found}");
+    }
 
     #[test]
     fn finds_quoted_reply_codes() {

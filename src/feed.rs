@@ -147,6 +147,7 @@ fn load_one(
     };
     let mut lines = LineReader::new(reader);
     let mut pipe = Pipeline::new(name.clone(), opts, year);
+    pipe.parse_in_background();
     let mut compact = compact_path.map(|path| {
         pipe.settle_keeping_lines(load::STREAM_WINDOW);
         Compacting {
@@ -270,7 +271,9 @@ impl Compacting {
         }
         let format = format.filter(|f| f.reads_back_alone());
         let Some(format) = format else {
-            for s in settled {
+            for mut s in settled {
+                // Settled sessions come without a summary (they usually become rows).
+                s.session.evaluate();
                 tx.send(Update::Session {
                     source: n,
                     index: s.index,

@@ -2,13 +2,15 @@
 //! lines, line parsing, assembly. Fed line by line so whole files and growing files (live tail)
 //! share one path.
 
+mod parsing;
+
 use crate::assemble::Assembler;
-use crate::formats::{self, Format, InputLine, Item, LineParser, Record};
+use crate::formats::{self, Format, InputLine};
 use crate::model::Session;
 use crate::source::{self, Input, LineReader};
 use crate::wrapper;
 use chrono::Datelike;
-use std::borrow::Cow;
+use parsing::{line_text, Front, ParseWorker, Parsed};
 use std::io::BufRead;
 use std::sync::Arc;
 
@@ -69,15 +71,27 @@ pub struct Pipeline {
     year: i32,
     held: Vec<(u64, String)>,
     held_nonblank: usize,
-    parser: Option<(&'static dyn Format, Box<dyn LineParser>, Assembler)>,
-    records: Vec<Record>,
+    parser: Option<(&'static dyn Format, Parsing, Assembler)>,
+    /// Records parsed here, on their way to the assembler.
+    parsed: Vec<Parsed>,
     report: SourceReport,
-    /// The key of the last record, for lines the parser returned nothing for.
-    last_key: Option<String>,
-    /// Lines the parser returned nothing for before its first record (headers).
-    orphans: Vec<(u64, String)>,
     settle_window: Option<u64>,
     settle_lines: bool,
+    background: bool,
+}
+
+/// Where lines are parsed.
+enum Parsing {
+    Here(Front),
+    Worker(ParseWorker),
+}
+
+/// Hands records to the assembler in order.
+fn push_to(asm: &mut Assembler) -> impl FnMut(Parsed) + '_ {
+    |p| {
+        asm.input_line(p.input_line);
+        asm.push(p.record);
+    }
 }
 
 impl Pipeline {
@@ -88,15 +102,14 @@ impl Pipeline {
             held: Vec::new(),
             held_nonblank: 0,
             parser: None,
-            records: Vec::new(),
+            parsed: Vec::new(),
             report: SourceReport {
                 name,
                 ..SourceReport::default()
             },
-            last_key: None,
-            orphans: Vec::new(),
             settle_window: None,
             settle_lines: false,
+            background: false,
         };
         if let Some(f) = opts.format {
             p.start(f);
@@ -112,7 +125,22 @@ impl Pipeline {
         if let Some(window) = self.settle_window {
             asm.settle_with(window, self.settle_lines, self.settle_lines);
         }
-        self.parser = Some((f, parser, asm));
+        let front = Front::new(parser, self.year);
+        let parsing = if self.background {
+            Parsing::Worker(ParseWorker::spawn(front))
+        } else {
+            Parsing::Here(front)
+        };
+        self.parser = Some((f, parsing, asm));
+    }
+
+    /// Parses on a second thread while this one assembles: for reading whole files, where
+    /// sessions may lag the lines fed by a few thousand lines until [`Pipeline::finish`].
+    /// Live tail parses here, so what it shows is never behind what it read. Call before the
+    /// first line; without a second core it changes nothing.
+    pub fn parse_in_background(&mut self) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.background = cores > 1 && self.parser.is_none();
     }
 
     /// Streaming: sessions idle for `window` lines are handed out by
@@ -171,15 +199,16 @@ impl Pipeline {
             }
             self.detect()?;
         }
-        let Some((_, mut parser, mut asm)) = self.parser.take() else {
+        let Some((_, parsing, mut asm)) = self.parser.take() else {
             return Ok(None);
         };
-        parser.finish(&mut self.records);
-        asm.input_line(0);
-        for r in self.records.drain(..) {
-            asm.push(r);
-        }
-        for (n, t) in std::mem::take(&mut self.orphans) {
+        let front = match parsing {
+            Parsing::Here(front) => front,
+            Parsing::Worker(worker) => worker.finish(&mut push_to(&mut asm)),
+        };
+        let orphans = front.finish(&mut self.parsed);
+        self.parsed.drain(..).for_each(push_to(&mut asm));
+        for (n, t) in orphans {
             asm.unparsed_line(n, &t);
         }
         Ok(Some(asm))
@@ -201,35 +230,30 @@ impl Pipeline {
     /// Feeds one line. Before the format is known lines are held; detection runs once
     /// [`DETECT_LINES`] non-blank lines are held (or at [`Pipeline::finish`]).
     pub fn feed(&mut self, number: u64, bytes: &[u8], truncated: bool) -> Result<(), LoadError> {
-        let text = self.line_text(number, bytes, truncated);
-        if self.parser.is_none() {
-            if !text.trim().is_empty() {
-                self.held_nonblank += 1;
-            }
-            self.held.push((number, text.into_owned()));
-            if self.held_nonblank >= DETECT_LINES {
-                self.detect()?;
-            }
-            return Ok(());
-        }
-        self.parse(number, &text);
-        Ok(())
-    }
-
-    /// Counts the line and makes it text. Valid UTF-8 (nearly every line) is borrowed, not
-    /// copied; a cut line says so at its end.
-    fn line_text<'b>(&mut self, number: u64, bytes: &'b [u8], truncated: bool) -> Cow<'b, str> {
         self.report.lines = self.report.lines.max(number);
-        // `from_utf8` checks valid text faster than `from_utf8_lossy` walks it.
-        let mut text = match std::str::from_utf8(bytes) {
-            Ok(t) => Cow::Borrowed(t),
-            Err(_) => String::from_utf8_lossy(bytes),
-        };
         if truncated {
             self.report.truncated_lines += 1;
-            text.to_mut().push_str(" [… line truncated: longer than 64 KiB]");
         }
-        text
+        match self.parser.as_mut() {
+            None => {
+                let text = line_text(bytes, truncated);
+                if !text.trim().is_empty() {
+                    self.held_nonblank += 1;
+                }
+                self.held.push((number, text.into_owned()));
+                if self.held_nonblank >= DETECT_LINES {
+                    self.detect()?;
+                }
+            }
+            Some((_, Parsing::Worker(worker), asm)) => {
+                worker.add(number, bytes, truncated, &mut push_to(asm))
+            }
+            Some((_, Parsing::Here(front), asm)) => {
+                front.parse(number, &line_text(bytes, truncated), &mut self.parsed);
+                self.parsed.drain(..).for_each(push_to(asm));
+            }
+        }
+        Ok(())
     }
 
     /// Detects the format now on the lines held so far, if it is not known yet. Live tail calls
@@ -265,54 +289,19 @@ impl Pipeline {
         };
         drop(lines);
         self.start(f);
+        let Some((_, parsing, asm)) = self.parser.as_mut() else {
+            unreachable!("started above")
+        };
         for (n, t) in std::mem::take(&mut self.held) {
-            self.parse(n, &t);
+            match parsing {
+                Parsing::Worker(worker) => worker.add(n, t.as_bytes(), false, &mut push_to(asm)),
+                Parsing::Here(front) => {
+                    front.parse(n, &t, &mut self.parsed);
+                    self.parsed.drain(..).for_each(push_to(asm));
+                }
+            }
         }
         Ok(())
-    }
-
-    fn parse(&mut self, number: u64, text: &str) {
-        let Some((_, parser, asm)) = self.parser.as_mut() else {
-            return;
-        };
-        if text.trim().is_empty() {
-            return;
-        }
-        parse_line(parser.as_mut(), self.year, number, text, &mut self.records);
-        // Every line is accounted for: a line no record names is recorded as skipped in the
-        // session written last (before the first record: in the first session).
-        if let Some(first) = self.records.first().filter(|_| !self.orphans.is_empty()) {
-            let first = first.key.clone();
-            for (n, t) in std::mem::take(&mut self.orphans) {
-                self.records.push(Record {
-                    key: first.clone(),
-                    line: n,
-                    time: None,
-                    item: Item::Skipped(t),
-                });
-            }
-        }
-        // Most lines continue the session of the line before: keep the key without copying it.
-        if let Some(last) = self.records.last() {
-            if self.last_key.as_deref() != Some(last.key.as_str()) {
-                self.last_key = Some(last.key.clone());
-            }
-        }
-        if !parser.holds_lines() && !self.records.iter().any(|r| r.line == number) {
-            match &self.last_key {
-                Some(key) => self.records.push(Record {
-                    key: key.clone(),
-                    line: number,
-                    time: None,
-                    item: Item::Skipped(text.to_owned()),
-                }),
-                None => self.orphans.push((number, text.to_owned())),
-            }
-        }
-        asm.input_line(number);
-        for r in self.records.drain(..) {
-            asm.push(r);
-        }
     }
 
     /// Evaluates sessions changed since the last call; for live views.
@@ -352,17 +341,6 @@ impl Pipeline {
     }
 }
 
-/// Strips the wrapper and parses one non-blank line into `records` (the caller skips blanks).
-fn parse_line(parser: &mut dyn LineParser, year: i32, number: u64, text: &str, records: &mut Vec<Record>) {
-    let (wrapper, native) = wrapper::strip(text, year);
-    let line = InputLine {
-        number,
-        text: native,
-        wrapper,
-    };
-    parser.parse(&line, records);
-}
-
 /// The promise of line accounting, for tests and fuzzing to check: the non-blank lines of
 /// `text` that are neither inside some event's `line..=last_line` nor unparsed, as
 /// `(number, text)`. Empty when nothing was silently lost.
@@ -391,6 +369,7 @@ pub fn load_reader(
 ) -> Result<(Vec<Session>, SourceReport), LoadError> {
     let mut lines = LineReader::new(reader);
     let mut pipe = Pipeline::new(name.clone(), opts, year);
+    pipe.parse_in_background();
     let mut first = true;
     loop {
         let line = match lines.next_line() {
@@ -453,6 +432,7 @@ pub fn stream_reader(
 ) -> Result<SourceReport, StreamError> {
     let mut lines = LineReader::new(reader);
     let mut pipe = Pipeline::new(name.clone(), opts, year);
+    pipe.parse_in_background();
     pipe.settle_after(window);
     let mut first = true;
     let mut read_error = None;

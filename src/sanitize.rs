@@ -19,7 +19,9 @@ pub fn is_bidi_control(c: char) -> bool {
 /// C1 controls and bidi controls `<U+XXXX>`; a tab becomes one space. Borrowed when already
 /// safe, which is the common case.
 pub fn escape_controls(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_dangerous) {
+    // Printable ASCII (nearly every log line) is checked a byte at a time, which vectorizes;
+    // only other text is decoded.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(is_dangerous) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);

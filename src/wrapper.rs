@@ -152,18 +152,19 @@ fn iso_syslog_stamp(s: &str) -> Option<(Timestamp, &str)> {
 
 /// `host prog[pid]: ` or `host prog: ` after a syslog stamp.
 fn host_program<'a>(s: &'a str, w: &mut Wrapper<'a>) -> Option<&'a str> {
-    let sp = s.find(' ')?;
+    // Byte scans: every line of a syslog file passes here (the delimiters are ASCII).
+    let sp = memchr::memchr(b' ', s.as_bytes())?;
     let host = &s[..sp];
-    if host.is_empty() || host.contains(['[', ':']) {
+    if host.is_empty() || memchr::memchr2(b'[', b':', host.as_bytes()).is_some() {
         return None;
     }
     let rest = &s[sp + 1..];
     let colon = colon_space(rest).or_else(|| rest.strip_suffix(':').map(|r| r.len()))?;
     let tag = &rest[..colon];
-    if tag.is_empty() || tag.contains(' ') {
+    if tag.is_empty() || memchr::memchr(b' ', tag.as_bytes()).is_some() {
         return None;
     }
-    let (program, pid) = match tag.find('[') {
+    let (program, pid) = match memchr::memchr(b'[', tag.as_bytes()) {
         Some(open) if tag.ends_with(']') => (&tag[..open], tag[open + 1..tag.len() - 1].parse().ok()),
         Some(_) => return None,
         None => (tag, None),

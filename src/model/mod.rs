@@ -221,6 +221,14 @@ impl Session {
         self.summary = crate::explain::verdict(self);
     }
 
+    /// As [`Session::evaluate`] without the summary sentence: for sessions kept only as
+    /// compact rows, which are read back (and summarised) when shown. Writing a sentence for
+    /// every session of a big log costs a tenth of loading it.
+    pub fn evaluate_status(&mut self) {
+        self.verdict = evaluate(self);
+        self.summary.clear();
+    }
+
     /// `client → server` as far as known, for one-line views.
     pub fn peers(&self) -> String {
         match (&self.client, &self.server) {

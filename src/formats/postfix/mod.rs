@@ -8,6 +8,25 @@
 //! The per-line path looks at the syslog tag first (`wrapper.program`), then matches bytes; it
 //! allocates only for the records it emits.
 
+/// A substring searcher built once per needle: `memmem::find` builds one on every call, which
+/// costs more than the search itself on a short log line.
+macro_rules! finder {
+    ($needle:literal) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
+        &*FINDER
+    }};
+}
+
+/// As `finder!`, searching from the end.
+macro_rules! rfinder {
+    ($needle:literal) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::FinderRev<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::FinderRev::new($needle));
+        &*FINDER
+    }};
+}
+
 mod delivery;
 mod postscreen;
 mod smtpd;

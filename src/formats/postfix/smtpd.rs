@@ -167,8 +167,9 @@ impl Parser {
         if parse_reply_line(reply).is_some() {
             // `554 5.7.1 …: Relay access denied; from=<…> to=<…> proto=ESMTP helo=<…>`: the
             // reply the client saw, then the envelope Postfix logged with it.
-            let context_at = memchr::memmem::rfind(reply.as_bytes(), b"; from=<")
-                .or_else(|| memchr::memmem::rfind(reply.as_bytes(), b"; proto="));
+            let context_at = rfinder!(b"; from=<")
+                .rfind(reply.as_bytes())
+                .or_else(|| rfinder!(b"; proto=").rfind(reply.as_bytes()));
             let (sent, context) = match context_at {
                 Some(i) => (&reply[..i], Some(&reply[i + 2..])),
                 None => (reply, None),
@@ -277,9 +278,13 @@ fn broken_connection(rest: &str) -> Option<(InfoKind, Step)> {
 
 /// Notes with their own meaning: SASL failures, TLS, pipelining violations.
 fn smtpd_note_kind(rest: &str) -> Option<InfoKind> {
-    if rest.starts_with("warning: ") && rest.contains(" authentication failed") && rest.contains("SASL") {
+    let b = rest.as_bytes();
+    if rest.starts_with("warning: ")
+        && finder!(b" authentication failed").find(b).is_some()
+        && finder!(b"SASL").find(b).is_some()
+    {
         Some(InfoKind::AuthFailed)
-    } else if rest.contains(" TLS connection established from ") {
+    } else if finder!(b" TLS connection established from ").find(b).is_some() {
         Some(InfoKind::TlsStarted)
     } else if rest.starts_with("SSL_accept error from ") {
         Some(InfoKind::TlsFailed)

@@ -61,7 +61,7 @@ pub fn host_part(peer: &str) -> &str {
 
 /// The peer after the first `" from "` (`lost connection after DATA from x[ip]`).
 pub fn peer_after_from(s: &str) -> Option<&str> {
-    let at = memchr::memmem::find(s.as_bytes(), b" from ")? + 6;
+    let at = finder!(b" from ").find(s.as_bytes())? + 6;
     peer_at(&s[at..]).map(|(p, _)| p)
 }
 
@@ -78,7 +78,7 @@ pub fn step_of_word(word: &str) -> Step {
 /// The command named in `(in reply to RCPT TO command)` / `while sending end of data`.
 pub fn step_in_reply_to(s: &str) -> Option<Step> {
     let b = s.as_bytes();
-    let at = memchr::memmem::rfind(b, b"in reply to ")? + 12;
+    let at = rfinder!(b"in reply to ").rfind(b)? + 12;
     let what = &s[at..];
     Some(if what.starts_with("end of DATA") {
         Step::DataEnd
@@ -108,7 +108,7 @@ pub struct Delivery<'a> {
 /// Reads the fields of a delivery line (`rest` starts with `to=<`).
 pub fn delivery(rest: &str) -> Option<Delivery<'_>> {
     let b = rest.as_bytes();
-    let at = memchr::memmem::find(b, b"status=")? + 7;
+    let at = finder!(b"status=").find(b)? + 7;
     let tail = &rest[at..];
     let word_len = tail.find([' ', ',']).unwrap_or(tail.len());
     let status = &tail[..word_len];
@@ -117,7 +117,7 @@ pub fn delivery(rest: &str) -> Option<Delivery<'_>> {
         .strip_prefix('(')
         .map(|r| r.strip_suffix(')').unwrap_or(r))
         .unwrap_or(after);
-    let relay = memchr::memmem::find(b, b"relay=").map(|i| {
+    let relay = finder!(b"relay=").find(b).map(|i| {
         let v = &rest[i + 6..];
         &v[..v.find(',').unwrap_or(v.len())]
     });
@@ -132,12 +132,14 @@ pub fn delivery(rest: &str) -> Option<Delivery<'_>> {
 /// RCPT TO command)` gives `550 5.1.1 …`; a reason that starts with a code (`250 2.0.0 Ok:
 /// queued as …`) is the reply itself.
 pub fn quoted_reply(reason: &str) -> Option<&str> {
-    let text = match memchr::memmem::find(reason.as_bytes(), b" said: ") {
+    let text = match finder!(b" said: ").find(reason.as_bytes()) {
         Some(i) => &reason[i + 7..],
         None => reason,
     };
     crate::model::parse_reply_line(text)?;
-    let end = memchr::memmem::rfind(text.as_bytes(), b" (in reply to ").unwrap_or(text.len());
+    let end = rfinder!(b" (in reply to ")
+        .rfind(text.as_bytes())
+        .unwrap_or(text.len());
     Some(text[..end].trim_end())
 }
 
@@ -193,9 +195,9 @@ pub fn is_debug_noise(rest: &str) -> bool {
 /// dovecot `CONT\t1\t…`), so unparsed lines shown to the user carry no credentials.
 pub fn mask_debug_secrets(text: &str) -> std::borrow::Cow<'_, str> {
     let b = text.as_bytes();
-    let start = if let Some(i) = memchr::memmem::find(b, b"init_response ") {
+    let start = if let Some(i) = finder!(b"init_response ").find(b) {
         i + 14
-    } else if let Some(i) = memchr::memmem::find(b, b"CONT\t") {
+    } else if let Some(i) = finder!(b"CONT\t").find(b) {
         match text[i + 5..].find('\t') {
             Some(j) => i + 5 + j + 1,
             None => return std::borrow::Cow::Borrowed(text),

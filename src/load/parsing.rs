@@ -1,0 +1,243 @@
+//! The parsing half of a [`super::Pipeline`]: lines to records, on the reading thread or on a
+//! worker thread. Parsing a line (wrapper, format grammar) costs about as much as assembling
+//! its records, so a big file loads on two cores when the two halves run side by side; the
+//! records still reach the one assembler in line order, so the sessions are the same.
+
+use crate::formats::{InputLine, Item, LineParser, Record};
+use crate::wrapper;
+use std::borrow::Cow;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::JoinHandle;
+
+/// A record and the input line being read when the parser wrote it (which may be a later line
+/// than the record's own: see [`crate::assemble::Assembler::input_line`]).
+pub struct Parsed {
+    pub input_line: u64,
+    pub record: Record,
+}
+
+/// Line to records, with the pipeline's line accounting: a line the parser wrote nothing for
+/// joins the session of the record before it as [`Item::Skipped`].
+pub struct Front {
+    parser: Box<dyn LineParser>,
+    year: i32,
+    records: Vec<Record>,
+    /// The key of the last record, for lines the parser returned nothing for.
+    last_key: Option<String>,
+    /// Lines the parser returned nothing for before its first record (headers).
+    orphans: Vec<(u64, String)>,
+}
+
+impl Front {
+    pub fn new(parser: Box<dyn LineParser>, year: i32) -> Self {
+        Front {
+            parser,
+            year,
+            records: Vec::new(),
+            last_key: None,
+            orphans: Vec::new(),
+        }
+    }
+
+    /// Parses one line into `out`; blank lines yield nothing.
+    pub fn parse(&mut self, number: u64, text: &str, out: &mut Vec<Parsed>) {
+        if text.trim().is_empty() {
+            return;
+        }
+        let (wrapper, native) = wrapper::strip(text, self.year);
+        let line = InputLine {
+            number,
+            text: native,
+            wrapper,
+        };
+        self.parser.parse(&line, &mut self.records);
+        // Every line is accounted for: a line no record names is recorded as skipped in the
+        // session written last (before the first record: in the first session).
+        if let Some(first) = self.records.first().filter(|_| !self.orphans.is_empty()) {
+            let first = first.key.clone();
+            for (n, t) in std::mem::take(&mut self.orphans) {
+                self.records.push(Record {
+                    key: first.clone(),
+                    line: n,
+                    time: None,
+                    item: Item::Skipped(t),
+                });
+            }
+        }
+        // Most lines continue the session of the line before: keep the key without copying it.
+        if let Some(last) = self.records.last() {
+            if self.last_key.as_deref() != Some(last.key.as_str()) {
+                self.last_key = Some(last.key.clone());
+            }
+        }
+        if !self.parser.holds_lines() && !self.records.iter().any(|r| r.line == number) {
+            match &self.last_key {
+                Some(key) => self.records.push(Record {
+                    key: key.clone(),
+                    line: number,
+                    time: None,
+                    item: Item::Skipped(text.to_owned()),
+                }),
+                None => self.orphans.push((number, text.to_owned())),
+            }
+        }
+        out.extend(self.records.drain(..).map(|record| Parsed {
+            input_line: number,
+            record,
+        }));
+    }
+
+    /// The end of the input: what the parser still held (after every line: input line 0),
+    /// and the lines no record ever claimed.
+    pub fn finish(mut self, out: &mut Vec<Parsed>) -> Vec<(u64, String)> {
+        self.parser.finish(&mut self.records);
+        out.extend(self.records.drain(..).map(|record| Parsed {
+            input_line: 0,
+            record,
+        }));
+        self.orphans
+    }
+}
+
+/// A line as text: valid UTF-8 (nearly every line) is borrowed, not copied; a cut line says
+/// so at its end.
+pub fn line_text(bytes: &[u8], truncated: bool) -> Cow<'_, str> {
+    // `from_utf8` checks valid text faster than `from_utf8_lossy` walks it.
+    let mut text = match std::str::from_utf8(bytes) {
+        Ok(t) => Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
+    if truncated {
+        text.to_mut().push_str(" [… line truncated: longer than 64 KiB]");
+    }
+    text
+}
+
+/// Lines sent to the worker at a time: enough to make a send cheap, few enough that records
+/// reach the assembler soon (a viewer shows sessions while they load).
+const BATCH_LINES: usize = 1024;
+
+/// Batches the worker may hold before the reader waits for its records: bounds the memory
+/// between the two threads.
+const IN_FLIGHT: usize = 3;
+
+/// Raw lines, one after another, and (coming back) their records. Batches go back and forth
+/// and are reused, so their buffers are allocated once.
+#[derive(Default)]
+struct LineBatch {
+    bytes: Vec<u8>,
+    /// Per line: number, end in `bytes`, cut at [`crate::source::MAX_LINE`].
+    lines: Vec<(u64, usize, bool)>,
+    parsed: Vec<Parsed>,
+}
+
+/// A [`Front`] on its own thread, fed batches of lines; its records come back in order.
+pub struct ParseWorker {
+    batch: LineBatch,
+    spare: Vec<LineBatch>,
+    to_worker: Option<Sender<LineBatch>>,
+    from_worker: Receiver<LineBatch>,
+    handle: Option<JoinHandle<Front>>,
+    in_flight: usize,
+}
+
+impl ParseWorker {
+    pub fn spawn(mut front: Front) -> ParseWorker {
+        let (to_worker, lines) = mpsc::channel::<LineBatch>();
+        let (records, from_worker) = mpsc::channel();
+        let handle = std::thread::Builder::new()
+            .name("smtpscope-parse".into())
+            .spawn(move || {
+                for mut batch in lines {
+                    let mut start = 0;
+                    for &(number, end, truncated) in &batch.lines {
+                        let text = line_text(&batch.bytes[start..end], truncated);
+                        front.parse(number, &text, &mut batch.parsed);
+                        start = end;
+                    }
+                    if records.send(batch).is_err() {
+                        break;
+                    }
+                }
+                front
+            })
+            .expect("starting the parse thread");
+        ParseWorker {
+            batch: LineBatch::default(),
+            spare: Vec::new(),
+            to_worker: Some(to_worker),
+            from_worker,
+            handle: Some(handle),
+            in_flight: 0,
+        }
+    }
+
+    /// Queues a line; records parsed meanwhile are handed to `push`, in order.
+    pub fn add(&mut self, number: u64, bytes: &[u8], truncated: bool, push: &mut dyn FnMut(Parsed)) {
+        self.batch.bytes.extend_from_slice(bytes);
+        self.batch.lines.push((number, self.batch.bytes.len(), truncated));
+        if self.batch.lines.len() >= BATCH_LINES {
+            self.send(push);
+        }
+    }
+
+    fn send(&mut self, push: &mut dyn FnMut(Parsed)) {
+        if self.batch.lines.is_empty() {
+            return;
+        }
+        if self.in_flight >= IN_FLIGHT {
+            self.receive(push);
+        }
+        let next = self.spare.pop().unwrap_or_default();
+        let batch = std::mem::replace(&mut self.batch, next);
+        let sent = self.to_worker.as_ref().is_some_and(|tx| tx.send(batch).is_ok());
+        if !sent {
+            self.rethrow();
+        }
+        self.in_flight += 1;
+        while let Ok(batch) = self.from_worker.try_recv() {
+            self.take_back(batch, push);
+        }
+    }
+
+    /// Hands a parsed batch's records on and keeps the batch for reuse.
+    fn take_back(&mut self, mut batch: LineBatch, push: &mut dyn FnMut(Parsed)) {
+        self.in_flight -= 1;
+        batch.parsed.drain(..).for_each(push);
+        batch.bytes.clear();
+        batch.lines.clear();
+        self.spare.push(batch);
+    }
+
+    /// Waits for the oldest batch's records.
+    fn receive(&mut self, push: &mut dyn FnMut(Parsed)) {
+        match self.from_worker.recv() {
+            Ok(batch) => self.take_back(batch, push),
+            Err(_) => self.rethrow(),
+        }
+    }
+
+    /// Sends what is queued and waits until every record is handed to `push`: the worker is
+    /// idle and its [`Front`] comes back.
+    pub fn finish(mut self, push: &mut dyn FnMut(Parsed)) -> Front {
+        self.send(push);
+        while self.in_flight > 0 {
+            self.receive(push);
+        }
+        self.to_worker = None;
+        match self.handle.take().map(JoinHandle::join) {
+            Some(Ok(front)) => front,
+            Some(Err(payload)) => std::panic::resume_unwind(payload),
+            None => unreachable!("the worker is joined once"),
+        }
+    }
+
+    /// The worker stopped early: only a panic does that; it goes on here as the same panic.
+    fn rethrow(&mut self) -> ! {
+        self.to_worker = None;
+        match self.handle.take().map(JoinHandle::join) {
+            Some(Err(payload)) => std::panic::resume_unwind(payload),
+            _ => panic!("the parse thread stopped"),
+        }
+    }
+}
