@@ -62,14 +62,46 @@ impl fmt::Display for Timestamp {
     /// ISO 8601: `2019-02-06T15:03:12.142`, milliseconds only when non-zero, the offset when
     /// known; `15:03:12` when there is no date.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ms = self.when.and_utc().timestamp_subsec_millis();
-        let body = match (self.has_date, ms) {
-            (true, 0) => self.when.format("%Y-%m-%dT%H:%M:%S"),
-            (true, _) => self.when.format("%Y-%m-%dT%H:%M:%S%.3f"),
-            (false, 0) => self.when.format("%H:%M:%S"),
-            (false, _) => self.when.format("%H:%M:%S%.3f"),
-        };
-        write!(f, "{body}")?;
+        use chrono::{Datelike, Timelike};
+        let w = self.when;
+        let ms = w.and_utc().timestamp_subsec_millis();
+        // Written field by field: chrono's `format` parses its pattern on every call, and
+        // every session printed has two stamps. Years past 9999 (a sign in ISO 8601) and
+        // leap seconds are left to chrono.
+        if (0..=9999).contains(&w.year()) && w.nanosecond() < 1_000_000_000 {
+            let mut buf = [0u8; 23];
+            let mut len = 0;
+            let mut put = |value: u32, digits: u32, after: Option<u8>| {
+                for d in (0..digits).rev() {
+                    buf[len] = b'0' + (value / 10u32.pow(d) % 10) as u8;
+                    len += 1;
+                }
+                if let Some(sep) = after {
+                    buf[len] = sep;
+                    len += 1;
+                }
+            };
+            if self.has_date {
+                put(w.year() as u32, 4, Some(b'-'));
+                put(w.month(), 2, Some(b'-'));
+                put(w.day(), 2, Some(b'T'));
+            }
+            put(w.hour(), 2, Some(b':'));
+            put(w.minute(), 2, Some(b':'));
+            put(w.second(), 2, (ms != 0).then_some(b'.'));
+            if ms != 0 {
+                put(ms, 3, None);
+            }
+            f.write_str(std::str::from_utf8(&buf[..len]).expect("ASCII digits"))?;
+        } else {
+            let body = match (self.has_date, ms) {
+                (true, 0) => w.format("%Y-%m-%dT%H:%M:%S"),
+                (true, _) => w.format("%Y-%m-%dT%H:%M:%S%.3f"),
+                (false, 0) => w.format("%H:%M:%S"),
+                (false, _) => w.format("%H:%M:%S%.3f"),
+            };
+            write!(f, "{body}")?;
+        }
         match self.offset {
             Some(0) => write!(f, "Z"),
             Some(s) => {
@@ -156,6 +188,38 @@ mod tests {
         assert_eq!(t.to_string(), "2023-04-11T10:49:15Z");
         assert!(parse_iso_local("2019-13-06T15:03:12").is_none());
         assert!(parse_iso_local("2019-02-06T25:03:12").is_none());
+    }
+
+    #[test]
+    fn stamps_print_as_chrono_formats_them() {
+        let mut seed = 7u64;
+        for _ in 0..20_000 {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let secs = (seed >> 20) as i64 % 8_000_000_000 - 1_000_000_000;
+            let nanos = if seed & 1 == 0 {
+                0
+            } else {
+                (seed >> 8) as u32 % 1_000_000_000
+            };
+            let when = chrono::DateTime::from_timestamp(secs, nanos)
+                .expect("in range")
+                .naive_utc();
+            let has_date = seed & 2 == 0;
+            let t = Timestamp {
+                when,
+                has_date,
+                offset: None,
+            };
+            let pattern = match (has_date, nanos / 1_000_000) {
+                (true, 0) => "%Y-%m-%dT%H:%M:%S",
+                (true, _) => "%Y-%m-%dT%H:%M:%S%.3f",
+                (false, 0) => "%H:%M:%S",
+                (false, _) => "%H:%M:%S%.3f",
+            };
+            assert_eq!(t.to_string(), when.format(pattern).to_string());
+        }
     }
 
     #[test]

@@ -33,7 +33,10 @@ pub fn session_line(s: &Session) -> String {
         status_word(s.status()),
         s.summary
     );
-    escape_controls(&line).into_owned()
+    match escape_controls(&line) {
+        std::borrow::Cow::Borrowed(_) => line,
+        std::borrow::Cow::Owned(safe) => safe,
+    }
 }
 
 /// Writes the list and a footer with counts per status and unparsed lines.
