@@ -126,7 +126,7 @@ fn syslog_stamp(s: &str, year: i32) -> Option<(Timestamp, &str)> {
         return None;
     }
     let rest = s.get(7..)?;
-    let end = rest.find(' ')?;
+    let end = rest.bytes().position(|c| c == b' ')?;
     let time = parse_hms_frac(&rest[..end])?;
     let date = NaiveDate::from_ymd_opt(year, month, day)?;
     Some((Timestamp::local(date.and_time(time)), &rest[end + 1..]))
