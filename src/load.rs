@@ -119,17 +119,21 @@ impl Pipeline {
 
     fn start(&mut self, f: &'static dyn Format) {
         self.report.format = Some(f.name());
-        let mut parser = f.parser();
-        parser.set_year(self.year);
+        let year = self.year;
+        let front = move || {
+            let mut parser = f.parser();
+            parser.set_year(year);
+            Front::new(parser, year)
+        };
         let mut asm = Assembler::new(self.name.clone(), f.name());
         if let Some(window) = self.settle_window {
             asm.settle_with(window, self.settle_lines, self.settle_lines);
         }
-        let front = Front::new(parser, self.year);
-        let parsing = if self.background {
-            Parsing::Worker(ParseWorker::spawn(front))
-        } else {
-            Parsing::Here(front)
+        // Without a thread to spare (a process limit), parsing stays here: nothing was
+        // parsed yet, so a fresh parser is the same.
+        let parsing = match self.background.then(|| ParseWorker::spawn(front())) {
+            Some(Ok(worker)) => Parsing::Worker(worker),
+            _ => Parsing::Here(front()),
         };
         self.parser = Some((f, parsing, asm));
     }

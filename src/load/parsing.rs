@@ -142,7 +142,8 @@ pub struct ParseWorker {
 }
 
 impl ParseWorker {
-    pub fn spawn(mut front: Front) -> ParseWorker {
+    /// Starts the thread; fails only when the system cannot start one.
+    pub fn spawn(mut front: Front) -> std::io::Result<ParseWorker> {
         let (to_worker, lines) = mpsc::channel::<LineBatch>();
         let (records, from_worker) = mpsc::channel();
         let handle = std::thread::Builder::new()
@@ -160,16 +161,15 @@ impl ParseWorker {
                     }
                 }
                 front
-            })
-            .expect("starting the parse thread");
-        ParseWorker {
+            })?;
+        Ok(ParseWorker {
             batch: LineBatch::default(),
             spare: Vec::new(),
             to_worker: Some(to_worker),
             from_worker,
             handle: Some(handle),
             in_flight: 0,
-        }
+        })
     }
 
     /// Queues a line; records parsed meanwhile are handed to `push`, in order.
@@ -239,5 +239,90 @@ impl ParseWorker {
             Some(Err(payload)) => std::panic::resume_unwind(payload),
             _ => panic!("the parse thread stopped"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::formats::{self, Format, InputLine, LineParser, Record};
+    use crate::load::{LoadOptions, Pipeline};
+    use std::sync::Arc;
+
+    /// Feeds `text` through a pipeline, parsing on a worker or not.
+    fn load(text: &str, background: bool, opts: &LoadOptions) -> Vec<String> {
+        let mut pipe = Pipeline::new(Arc::from("t"), opts, 2026);
+        if background {
+            pipe.parse_in_background();
+        }
+        for (i, line) in text.lines().enumerate() {
+            pipe.feed(i as u64 + 1, line.as_bytes(), false).expect("feeds");
+        }
+        let (sessions, report) = pipe.finish().expect("finishes");
+        let mut out: Vec<String> = sessions
+            .iter()
+            .map(|s| crate::output::json::session_json(s, false))
+            .collect();
+        out.push(format!(
+            "{} lines, {} unparsed",
+            report.lines, report.unparsed_count
+        ));
+        out
+    }
+
+    #[test]
+    fn a_worker_parses_to_the_same_sessions() {
+        // Enough lines for many batches, so records cross between the threads mid-file.
+        let sample = include_str!("../../sample-logs/postfix-maillog.log");
+        let text = sample.repeat(1 + 3 * super::BATCH_LINES * super::IN_FLIGHT / sample.lines().count());
+        let opts = LoadOptions::default();
+        let inline = load(&text, false, &opts);
+        assert!(inline.len() > 100, "{} sessions", inline.len());
+        assert_eq!(load(&text, true, &opts), inline);
+    }
+
+    /// A parser that fails on a given line, as a bug would.
+    struct Breaks;
+    struct BreaksParser;
+    impl Format for Breaks {
+        fn name(&self) -> &'static str {
+            "breaks"
+        }
+        fn description(&self) -> &'static str {
+            "test"
+        }
+        fn how_to_enable(&self) -> &'static str {
+            "test"
+        }
+        fn detect(&self, _: &InputLine<'_>) -> bool {
+            false
+        }
+        fn parser(&self) -> Box<dyn LineParser> {
+            Box::new(BreaksParser)
+        }
+    }
+    impl LineParser for BreaksParser {
+        fn parse(&mut self, line: &InputLine<'_>, out: &mut Vec<Record>) {
+            assert!(line.text != "boom", "the parser broke on line {}", line.number);
+            out.push(Record {
+                key: "k".into(),
+                line: line.number,
+                time: None,
+                item: formats::Item::Begin,
+            });
+        }
+    }
+
+    #[test]
+    fn a_panic_on_the_worker_reaches_the_reader() {
+        static BREAKS: Breaks = Breaks;
+        let opts = LoadOptions {
+            format: Some(&BREAKS),
+            year: None,
+        };
+        let text = format!("{}boom\n{}", "fine\n".repeat(5000), "fine\n".repeat(5000));
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(&text, true, &opts)));
+        let payload = caught.expect_err("the worker's panic goes on in the reader");
+        let message = payload.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.contains("broke on line 5001"), "{message:?}");
     }
 }
