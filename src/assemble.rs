@@ -3,7 +3,7 @@
 //! status are handled once.
 
 use crate::fasthash::FastMap;
-use crate::formats::{Item, Record};
+use crate::formats::{Item, Key, Record};
 use crate::model::{
     parse_reply_line, Direction, Enhanced, Event, EventKind, InfoKind, ReplyCode, Session, Step, Timestamp,
 };
@@ -33,7 +33,7 @@ struct Track {
     before_first_event: Option<(u64, u64)>,
     /// The record key the session was opened under (its id may change), so a settled session
     /// can be taken out of the key maps.
-    key: String,
+    key: Key,
     /// The lines records came from, when settled sessions keep them (to be read again).
     lines: Vec<u64>,
 }
@@ -83,9 +83,9 @@ pub struct Assembler {
     tracks: Vec<Track>,
     base: usize,
     settle: Option<Settle>,
-    active: FastMap<String, usize>,
+    active: FastMap<Key, usize>,
     /// The last session opened under each key, ended or not (for [`Item::Late`]).
-    last_by_key: FastMap<String, usize>,
+    last_by_key: FastMap<Key, usize>,
     /// How often each key opened a session, by keyed SipHash (a big log has a million keys;
     /// with a random key a crafted log cannot make two of them collide).
     used_keys: FastMap<u64, u32>,
@@ -397,17 +397,17 @@ impl Assembler {
         self.sessions.push(s);
         self.tracks.push(Track {
             key: if self.settle.is_some() {
-                key.to_owned()
+                Key::from(key)
             } else {
-                String::new()
+                Key::default()
             },
             ..Track::default()
         });
         self.dirty.push(false);
         let i = self.base + self.sessions.len() - 1;
         self.mark(i);
-        self.active.insert(key.to_owned(), i);
-        self.last_by_key.insert(key.to_owned(), i);
+        self.active.insert(Key::from(key), i);
+        self.last_by_key.insert(Key::from(key), i);
         i
     }
 
@@ -957,7 +957,7 @@ mod item_tests {
             let key = format!("k{n}");
             for (line, item) in [(3 * n + 1, Item::Begin), (3 * n + 2, Item::End)] {
                 a.push(Record {
-                    key: key.clone(),
+                    key: key.as_str().into(),
                     line,
                     time: None,
                     item,

@@ -21,7 +21,7 @@ fn session(lines: &[&str]) -> Session {
             other => panic!("bad tag {other}"),
         };
         asm.push(Record {
-            key: String::new(),
+            key: Default::default(),
             line: n as u64 + 1,
             time: None,
             item,

@@ -352,7 +352,7 @@ mod tests {
             "         250 PIPELINING",
             "  SMTP|> MAIL FROM:<a@example.net>",
         ]);
-        let shape: Vec<(String, &Item)> = r.iter().map(|x| (x.key.clone(), &x.item)).collect();
+        let shape: Vec<(String, &Item)> = r.iter().map(|x| (x.key.to_string(), &x.item)).collect();
         assert_eq!(
             shape[0],
             ("server".into(), &Item::Client("EHLO pc.example.org".into()))

@@ -45,12 +45,16 @@ pub struct InputLine<'a> {
     pub wrapper: Wrapper<'a>,
 }
 
+/// A session key: short (a pid, a queue id, a connection id), so it is kept inline without
+/// an allocation; a big log has one record per line, each with its key.
+pub type Key = compact_str::CompactString;
+
 /// What a format reads out of a line. Several may come from one line (run-together entries).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
     /// Groups records into sessions: the log's connection id, a pid, or a constant for logs
     /// that hold one session after another.
-    pub key: String,
+    pub key: Key,
     pub line: u64,
     pub time: Option<Timestamp>,
     pub item: Item,
@@ -108,7 +112,7 @@ pub struct Out<'v> {
 impl Out<'_> {
     pub fn push(&mut self, key: &str, line: u64, time: Option<Timestamp>, item: Item) {
         self.records.push(Record {
-            key: key.to_owned(),
+            key: key.into(),
             line,
             time,
             item,

@@ -82,7 +82,7 @@ impl LineParser for Parser {
     fn finish(&mut self, records: &mut Vec<Record>) {
         for (line, note) in std::mem::take(&mut self.held) {
             records.push(Record {
-                key: String::new(),
+                key: Default::default(),
                 line,
                 time: None,
                 item: Item::Unparsed(note),

@@ -114,7 +114,7 @@ impl LineParser for Parser {
         held.sort_by_key(|(_, (n, _, _))| *n);
         for (pid, (n, t, held)) in held {
             records.push(Record {
-                key: pid,
+                key: pid.into(),
                 line: n,
                 time: t,
                 item: Item::Info(InfoKind::TlsStarted, held),

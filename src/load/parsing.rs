@@ -23,7 +23,7 @@ pub struct Front {
     year: i32,
     records: Vec<Record>,
     /// The key of the last record, for lines the parser returned nothing for.
-    last_key: Option<String>,
+    last_key: Option<crate::formats::Key>,
     /// Lines the parser returned nothing for before its first record (headers).
     orphans: Vec<(u64, String)>,
 }

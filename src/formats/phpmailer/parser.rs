@@ -235,7 +235,7 @@ impl Parser {
 
     pub(super) fn hold(&mut self, line: u64, time: Option<Timestamp>, kind: InfoKind, text: String) {
         self.held.push(Record {
-            key: KEY.to_owned(),
+            key: KEY.into(),
             line,
             time,
             item: Item::Info(kind, text),

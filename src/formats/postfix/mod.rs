@@ -90,7 +90,7 @@ struct Emit<'r> {
 impl Emit<'_> {
     fn push(&mut self, key: &str, item: Item) {
         self.records.push(Record {
-            key: key.to_owned(),
+            key: key.into(),
             line: self.line,
             time: self.time,
             item,
@@ -101,7 +101,7 @@ impl Emit<'_> {
     fn unparsed(&mut self, text: &str) {
         let text = text::mask_debug_secrets(text).into_owned();
         self.records.push(Record {
-            key: String::new(),
+            key: Default::default(),
             line: self.line,
             time: self.time,
             item: Item::Unparsed(text),
@@ -227,7 +227,7 @@ impl LineParser for Parser {
         open.sort_by_key(|o| o.last_line);
         for o in open {
             records.push(Record {
-                key: o.key,
+                key: o.key.into(),
                 line: o.last_line,
                 time: None,
                 item: Item::End,

@@ -92,7 +92,7 @@ impl Parser {
                 },
             );
             if let Some(mut held) = self.held.remove(&proc) {
-                held.key.clone_from(&key);
+                held.key = key.as_str().into();
                 e.records.push(held);
             }
             let conn = Inbound {
@@ -188,7 +188,7 @@ impl Parser {
             self.held.insert(
                 proc,
                 Record {
-                    key: String::new(),
+                    key: Default::default(),
                     line: e.line,
                     time: e.time,
                     item: Item::Info(InfoKind::Error, text.to_owned()),
