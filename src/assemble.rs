@@ -151,6 +151,15 @@ impl Assembler {
         });
     }
 
+    /// Settle mode: stops keeping the change list (see [`Assembler::settle_with`]); for a
+    /// viewer that gets every session once it settles and needs no in-progress copies.
+    pub fn stop_tracking_changes(&mut self) {
+        if let Some(st) = self.settle.as_mut() {
+            st.track_changes = false;
+        }
+        self.changed.clear();
+    }
+
     /// The sessions settled since the last call, evaluated, in order.
     pub fn take_settled(&mut self) -> Vec<Session> {
         self.take_settled_lines().into_iter().map(|s| s.session).collect()
@@ -971,6 +980,42 @@ mod item_tests {
         let rest = a.finish().sessions;
         assert_eq!(out + rest.len(), 20_000);
         assert!(rest.iter().all(|s| s.closed && s.id.starts_with('k')));
+    }
+
+    #[test]
+    fn rows_come_without_summaries_and_changes_can_stop() {
+        let mut a = Assembler::new("t".into(), "test");
+        a.settle_with(10, true, true);
+        let push = |a: &mut Assembler, n: u64| {
+            for (line, item) in [(2 * n + 1, Item::Begin), (2 * n + 2, Item::End)] {
+                a.push(Record {
+                    key: format!("k{n}").as_str().into(),
+                    line,
+                    time: None,
+                    item,
+                });
+            }
+        };
+        for n in 0..5 {
+            push(&mut a, n);
+        }
+        assert_eq!(a.take_changed(), vec![0, 1, 2, 3, 4]);
+        assert!(
+            a.session(4).is_some_and(|s| !s.summary.is_empty()),
+            "in progress: summarised"
+        );
+        a.stop_tracking_changes();
+        for n in 5..20_000 {
+            push(&mut a, n);
+        }
+        assert!(a.take_changed().is_empty());
+        assert!(a.changed.capacity() < 64, "the change list stopped growing");
+        a.settle_rest();
+        let settled = a.take_settled_lines();
+        assert_eq!(settled.len(), 20_000);
+        assert!(settled
+            .iter()
+            .all(|s| s.session.summary.is_empty() && !s.lines.is_empty()));
     }
 
     #[test]

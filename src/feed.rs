@@ -156,6 +156,7 @@ fn load_one(
             year: opts.year.unwrap_or(year),
             builder: RowBuilder::default(),
             reread: None,
+            rows_flowing: false,
         }
     });
     let mut read: u64 = 0;
@@ -195,6 +196,13 @@ fn load_one(
             publish(n, &mut pipe, tx)?;
             if let Some(c) = compact.as_mut() {
                 let settled = pipe.take_settled_lines();
+                // Once rows flow, sessions in progress are not sent whole any more: each
+                // arrives as a row soon after (within the settle window), and evaluating and
+                // copying every session while it is in progress cost as much as assembling it.
+                if !settled.is_empty() && !c.rows_flowing {
+                    c.rows_flowing = true;
+                    pipe.stop_tracking_changes();
+                }
                 c.send(n, pipe.format(), settled, tx)?;
             }
             send(Update::Report {
@@ -255,6 +263,8 @@ struct Compacting {
     year: i32,
     builder: RowBuilder,
     reread: Option<Arc<Reread>>,
+    /// Settled sessions have started to go out as rows.
+    rows_flowing: bool,
 }
 
 impl Compacting {

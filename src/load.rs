@@ -167,6 +167,14 @@ impl Pipeline {
         }
     }
 
+    /// See [`Assembler::stop_tracking_changes`]: [`Pipeline::take_changed`] returns nothing
+    /// from now on.
+    pub fn stop_tracking_changes(&mut self) {
+        if let Some((_, _, asm)) = self.parser.as_mut() {
+            asm.stop_tracking_changes();
+        }
+    }
+
     /// Sessions settled since the last call, with their indices and lines.
     pub fn take_settled_lines(&mut self) -> Vec<crate::assemble::Settled> {
         match self.parser.as_mut() {
