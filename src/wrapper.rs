@@ -119,16 +119,27 @@ fn syslog_stamp(s: &str, year: i32) -> Option<(Timestamp, &str)> {
     if b.len() < 16 || b[3] != b' ' {
         return None;
     }
-    let month = MONTHS.iter().position(|m| Some(*m) == s.get(..3))? as u32 + 1;
-    let day_str = s.get(4..6)?.trim_start();
-    let day: u32 = day_str.parse().ok()?;
     if b[6] != b' ' {
         return None;
     }
+    // A log's lines come day after day: the last `Mmm dd` read is nearly always this one's.
+    thread_local! {
+        static LAST_DAY: std::cell::Cell<Option<([u8; 6], i32, NaiveDate)>> = const { std::cell::Cell::new(None) };
+    }
+    let day_key: [u8; 6] = b[..6].try_into().ok()?;
+    let date = match LAST_DAY.get() {
+        Some((key, y, date)) if key == day_key && y == year => date,
+        _ => {
+            let month = MONTHS.iter().position(|m| Some(*m) == s.get(..3))? as u32 + 1;
+            let day: u32 = s.get(4..6)?.trim_start().parse().ok()?;
+            let date = NaiveDate::from_ymd_opt(year, month, day)?;
+            LAST_DAY.set(Some((day_key, year, date)));
+            date
+        }
+    };
     let rest = s.get(7..)?;
     let end = rest.bytes().position(|c| c == b' ')?;
     let time = parse_hms_frac(&rest[..end])?;
-    let date = NaiveDate::from_ymd_opt(year, month, day)?;
     Some((Timestamp::local(date.and_time(time)), &rest[end + 1..]))
 }
 
