@@ -5,7 +5,7 @@
 
 use crate::formats::Format;
 use crate::load::{LoadOptions, Pipeline};
-use crate::model::{checkpoint_line, Event, EventKind, InfoKind, RowArena, Session, SessionRow};
+use crate::model::{checkpoint_line, Event, EventKind, InfoKind, RowArena, RowHead, Session, SessionRow};
 use crate::source::LineReader;
 use std::fs::File;
 use std::io::{BufReader, Seek, SeekFrom};
@@ -31,27 +31,34 @@ impl Reread {
     /// truncated, rewritten), the session says so in a note and keeps the row's status.
     pub fn session(&self, row: &SessionRow, arena: &RowArena) -> Session {
         let extra = arena.extra(row);
-        match self.parse_lines(row, &extra.lines) {
+        let head = row.head(arena);
+        match self.parse_lines(row, &head, &extra.lines) {
             Ok(Some(mut s)) => {
                 s.id = extra.id;
                 s
             }
             Ok(None) => self.stub(
                 row,
+                &head,
                 extra.id,
                 "its lines are no longer in the file as they were".into(),
             ),
-            Err(e) => self.stub(row, extra.id, e.to_string()),
+            Err(e) => self.stub(row, &head, extra.id, e.to_string()),
         }
     }
 
-    fn parse_lines(&self, row: &SessionRow, wanted: &[u64]) -> std::io::Result<Option<Session>> {
+    fn parse_lines(
+        &self,
+        row: &SessionRow,
+        head: &RowHead,
+        wanted: &[u64],
+    ) -> std::io::Result<Option<Session>> {
         let mut file = File::open(&self.path)?;
-        file.seek(SeekFrom::Start(row.scan_from))?;
+        file.seek(SeekFrom::Start(head.scan_from))?;
         let mut lines = LineReader::starting_at(
             BufReader::with_capacity(64 * 1024, file),
             checkpoint_line(row.first_line),
-            row.scan_from,
+            head.scan_from,
         );
         let opts = LoadOptions {
             format: Some(self.format),
@@ -104,16 +111,16 @@ impl Reread {
         Ok((found, last))
     }
 
-    fn stub(&self, row: &SessionRow, id: String, why: String) -> Session {
+    fn stub(&self, row: &SessionRow, head: &RowHead, id: String, why: String) -> Session {
         let mut s = Session::new(self.name.clone(), self.format.name(), id, row.first_line);
-        s.last_line = row.last_line;
-        s.start = row.start();
-        s.end = row.end();
+        s.last_line = head.last_line;
+        s.start = head.start;
+        s.end = head.end;
         s.closed = row.closed();
         let text = format!(
             "smtpscope could not read lines {}–{} of {} again: {why}",
             row.first_line,
-            row.last_line,
+            head.last_line,
             self.path.display()
         );
         s.events.push(Event::new(

@@ -7,6 +7,7 @@ pub mod live;
 mod nav;
 mod prompt;
 mod search;
+mod store;
 
 use super::view::{layout, transcript};
 use crate::feed::Update;
@@ -158,13 +159,8 @@ pub struct SourceInfo {
     pub unparsed_lines: Vec<(u64, String)>,
 }
 
-/// One session and its address in the feed.
-pub struct Entry {
-    pub key: (usize, usize),
-    body: Body,
-    /// Cached result of the filter and failed-only switch.
-    shown: bool,
-}
+use store::Chunked;
+pub use store::Entry;
 
 /// A session as the viewer holds it: whole, or (a big file's final sessions) as a compact row
 /// read back from its file when shown.
@@ -198,7 +194,7 @@ const READ_BACK_CACHE: usize = 256;
 /// The viewer state.
 pub struct App {
     pub opts: Options,
-    entries: Vec<Entry>,
+    entries: Chunked<Entry>,
     /// Ids, replies and lines of the compact rows.
     arena: RowArena,
     /// Per source: how its compact rows are read back.
@@ -265,7 +261,7 @@ impl App {
             now: Instant::now(),
             fixed_now: None,
             opts,
-            entries: Vec::new(),
+            entries: Chunked::default(),
             arena: RowArena::new(),
             rereads: HashMap::new(),
             text_hits: HashMap::new(),
@@ -336,7 +332,7 @@ impl App {
     fn shown<'a>(&'a self, e: &'a Entry) -> Shown<'a> {
         match &e.body {
             Body::Whole(s) => Shown::Whole(s),
-            Body::Row(row) => Shown::ReadBack(self.read_back(e.key, row)),
+            Body::Row(row) => Shown::ReadBack(self.read_back(e.key(), row)),
         }
     }
 
@@ -379,8 +375,8 @@ impl App {
 
     pub fn selected_session(&self) -> Option<Shown<'_>> {
         self.selected
-            .and_then(|k| self.entry_at(k))
-            .map(|i| self.shown(&self.entries[i]))
+            .and_then(|k| self.entries.get(self.entry_at(k)?))
+            .map(|e| self.shown(e))
     }
 
     /// Side effects requested since the last call, for the event loop to carry out.
