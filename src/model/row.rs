@@ -260,8 +260,9 @@ impl RowArena {
             put_reply(b, r.basic, r.enhanced);
         }
         put(b, lines.len() as u64);
+        // The first line is written as its distance back from the row's first line: a byte.
         let mut prev = first_line.min(lines.first().copied().unwrap_or(first_line));
-        put(b, prev);
+        put(b, first_line - prev);
         for &l in lines {
             put(b, l.wrapping_sub(prev));
             prev = l;
@@ -296,7 +297,7 @@ impl RowArena {
         let n = r.get() as usize;
         let replies = (0..n.min(r.left())).map(|_| r.reply()).collect();
         let n = r.get() as usize;
-        let mut line = r.get();
+        let mut line = row.first_line.wrapping_sub(r.get());
         let lines = (0..n.min(r.left()))
             .map(|_| {
                 line = line.wrapping_add(r.get());

@@ -96,7 +96,7 @@ impl App {
                 {
                     self.multi_day |= first != d;
                 }
-                self.order.push(i);
+                self.order.push(position(i));
             }
         }
     }
@@ -206,17 +206,19 @@ impl App {
     /// nearest position when that session is no longer shown).
     pub(super) fn reorder(&mut self) {
         self.order_dirty = false;
+        // The old order goes first: a big log's old and new orders need not be held at once.
+        self.order = Vec::new();
         let entries = &self.entries;
-        let mut order: Vec<usize> = entries
+        let mut order: Vec<u32> = entries
             .iter()
             .enumerate()
             .filter(|(_, e)| e.shown())
-            .map(|(i, _)| i)
+            .map(|(i, _)| position(i))
             .collect();
         // Entries arrive nearly in order, and a stable sort of presorted runs costs about one
         // comparison per entry; caching the keys would cost a big log tens of megabytes.
         order.sort_by_key(|&i| sort_key(&entries[i]));
-        let date = |i: &usize| entries[*i].body.start_when().filter(|t| t.1).map(|t| t.0.date());
+        let date = |i: &u32| entries[*i].body.start_when().filter(|t| t.1).map(|t| t.0.date());
         self.multi_day = match (order.first().and_then(date), order.iter().rev().find_map(date)) {
             (Some(a), Some(b)) => a != b,
             _ => false,
@@ -248,6 +250,12 @@ impl App {
 fn sort_key(e: &Entry) -> (bool, Option<chrono::NaiveDateTime>, (usize, usize)) {
     let dated = e.body.start_when().filter(|t| t.1).map(|t| t.0);
     (dated.is_none(), dated, e.key())
+}
+
+/// An entry's position as `order` keeps it: four bytes (the dense `by_key` slots are four
+/// bytes too, so no more than `u32::MAX` sessions are addressed anyway).
+fn position(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 /// A start time as the order sees it: wall clock, and whether it has a date.

@@ -208,7 +208,7 @@ pub struct App {
     /// since indices count up from 0: four bytes a session instead of a hash entry.
     by_key: Vec<Vec<u32>>,
     /// Entries shown, in display order (start time, else source and position).
-    order: Vec<usize>,
+    order: Vec<u32>,
     /// `order` needs a full rebuild before it is shown (see `data::place`).
     order_dirty: bool,
     /// The user pressed a key or used the mouse: the selection is theirs to keep.

@@ -55,6 +55,14 @@ impl<T, const N: usize> std::ops::Index<usize> for Chunked<T, N> {
     }
 }
 
+/// Positions as the display order keeps them (four bytes each).
+impl<T, const N: usize> std::ops::Index<u32> for Chunked<T, N> {
+    type Output = T;
+    fn index(&self, i: u32) -> &T {
+        &self[i as usize]
+    }
+}
+
 impl<T, const N: usize> std::ops::IndexMut<usize> for Chunked<T, N> {
     fn index_mut(&mut self, i: usize) -> &mut T {
         &mut self.chunks[i / N][i % N]
@@ -117,12 +125,12 @@ mod tests {
         assert_eq!(c.chunks_mut().len(), 3);
         assert_eq!(c.iter().copied().collect::<Vec<_>>(), want);
         for (i, &n) in want.iter().enumerate() {
-            assert_eq!((c[i], c.get(i)), (n, Some(&n)));
+            assert_eq!((c[i], c.get(i), c[i as u32]), (n, Some(&n), n));
         }
         assert!(c.get(11).is_none());
-        c[5] = 99;
-        c[10] += 1;
-        assert_eq!((c[5], c[10]), (99, 31));
+        c[5usize] = 99;
+        c[10usize] += 1;
+        assert_eq!((c[5usize], c[10usize]), (99, 31));
     }
 
     /// Growing never moves an item: a chunk, once made, keeps its buffer.
@@ -130,11 +138,11 @@ mod tests {
     fn chunked_growth_keeps_items_in_place() {
         let mut c: Chunked<u64, 8> = Chunked::default();
         c.push(1);
-        let first = &c[0] as *const u64;
+        let first = &c[0usize] as *const u64;
         for n in 0..1000 {
             c.push(n);
         }
-        assert_eq!(&c[0] as *const u64, first);
+        assert_eq!(&c[0usize] as *const u64, first);
         assert!(c.chunks_mut().iter().all(|ch| ch.capacity() == 8));
     }
 
