@@ -8,6 +8,7 @@
 //! id, reply codes, line numbers) is varint-encoded in a [`RowArena`], read when asked for.
 
 use super::{Enhanced, EventKind, Outcome, ReplyCode, Session, Status, Timestamp};
+use crate::fasthash::FastMap;
 use chrono::{DateTime, NaiveDateTime};
 
 /// Every this many lines the loader notes a line's byte offset; reading a session again starts
@@ -60,8 +61,23 @@ const CHUNK: usize = 1 << 20;
 /// The id, reply codes, line numbers and [`RowHead`] of many [`SessionRow`]s, in chunks.
 #[derive(Clone, Debug, Default)]
 pub struct RowArena {
-    chunks: Vec<Vec<u8>>,
+    chunks: Vec<Chunk>,
+    /// While the last chunk is written: each id stem seen in it, and its place in the
+    /// chunk's stem table once it came a second time (see [`split_id`]).
+    seen: FastMap<String, Option<u32>>,
 }
+
+/// Part of an arena: rows' bytes, and the id stems they share. A Postfix log's ids are a
+/// few dozen process ids each reused thousands of times (`smtpd[4030]#17321`): a stem
+/// written once per chunk and a number per row, instead of 18 bytes a row.
+#[derive(Clone, Debug, Default)]
+struct Chunk {
+    bytes: Vec<u8>,
+    stems: Vec<Box<str>>,
+}
+
+/// Ids of stems a chunk has at most; others are written out.
+const MAX_STEMS: usize = 4096;
 
 impl SessionRow {
     /// Compacts `s`, read from `lines` (ascending), into a row and `arena`.
@@ -210,11 +226,11 @@ impl RowArena {
 
     /// Bytes held (not counting chunk capacity not yet used).
     pub fn len(&self) -> u64 {
-        self.chunks.iter().map(|c| c.len() as u64).sum()
+        self.chunks.iter().map(|c| c.bytes.len() as u64).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.chunks.iter().all(Vec::is_empty)
+        self.chunks.iter().all(|c| c.bytes.is_empty())
     }
 
     /// Takes over another arena's chunks (trimmed to their length). Rows built in `other`
@@ -222,24 +238,60 @@ impl RowArena {
     pub fn append(&mut self, other: RowArena) -> u64 {
         let by = self.chunks.len() as u64;
         for mut chunk in other.chunks {
-            chunk.shrink_to_fit();
+            chunk.bytes.shrink_to_fit();
+            chunk.stems.shrink_to_fit();
             self.chunks.push(chunk);
         }
         by
     }
 
     /// The chunk a new row's bytes go to: the last one until it is full.
-    fn open_chunk(&mut self) -> (u64, &mut Vec<u8>) {
-        if self.chunks.last().is_none_or(|c| c.len() >= CHUNK) {
-            self.chunks.push(Vec::new());
+    fn open_chunk(&mut self) -> (u64, &mut Chunk) {
+        if self.chunks.last().is_none_or(|c| c.bytes.len() >= CHUNK) {
+            self.chunks.push(Chunk::default());
+            self.seen.clear();
         }
         let n = self.chunks.len() - 1;
         (n as u64, &mut self.chunks[n])
     }
 
+    /// Writes `id`: a stem seen before in this chunk as its number, else the text.
+    fn put_id(&mut self, id: &str) {
+        let (stem, suffix) = split_id(id);
+        let seen = &mut self.seen;
+        let chunk = self.chunks.last_mut().expect("an open chunk");
+        let at = match seen.get_mut(stem) {
+            Some(Some(at)) => Some(*at),
+            Some(slot @ None) if chunk.stems.len() < MAX_STEMS => {
+                chunk.stems.push(stem.into());
+                let at = (chunk.stems.len() - 1) as u32;
+                *slot = Some(at);
+                Some(at)
+            }
+            Some(None) => None,
+            None => {
+                seen.insert(stem.to_owned(), None);
+                None
+            }
+        };
+        let b = &mut chunk.bytes;
+        match at {
+            Some(at) => {
+                put(b, u64::from(at) + 1);
+                put(b, suffix);
+            }
+            None => {
+                put(b, 0);
+                put(b, id.len() as u64);
+                b.extend_from_slice(id.as_bytes());
+            }
+        }
+    }
+
     fn push(&mut self, head: &Head, id: &str, replies: &[ReplyCode], first_line: u64, lines: &[u64]) -> u64 {
-        let (chunk, b) = self.open_chunk();
-        let at = (chunk << 32) | b.len() as u64;
+        let (chunk, c) = self.open_chunk();
+        let at = (chunk << 32) | c.bytes.len() as u64;
+        let b = &mut c.bytes;
         put(b, head.last_delta);
         put(b, head.scan_from);
         if let Some((delta, nanos)) = head.end {
@@ -253,8 +305,8 @@ impl RowArena {
             Some(c) => put_reply(b, c.basic, c.enhanced),
             None => put(b, 0),
         }
-        put(b, id.len() as u64);
-        b.extend_from_slice(id.as_bytes());
+        self.put_id(id);
+        let b = &mut self.chunks.last_mut().expect("an open chunk").bytes;
         put(b, replies.len() as u64);
         for r in replies {
             put_reply(b, r.basic, r.enhanced);
@@ -271,13 +323,14 @@ impl RowArena {
     }
 
     fn reader(&self, at: u64) -> Reader<'_> {
-        let b = self
+        let (b, stems) = self
             .chunks
             .get((at >> 32) as usize)
-            .map_or(&[][..], Vec::as_slice);
+            .map_or((&[][..], &[][..]), |c| (c.bytes.as_slice(), c.stems.as_slice()));
         Reader {
             b,
             at: (at & u64::from(u32::MAX)) as usize,
+            stems,
         }
     }
 
@@ -291,9 +344,7 @@ impl RowArena {
     /// The id, replies and lines of `row`.
     pub fn extra(&self, row: &SessionRow) -> RowExtra {
         let mut r = self.after_head(row);
-        let id_len = r.get() as usize;
-        let id = r.bytes(id_len);
-        let id = String::from_utf8_lossy(id).into_owned();
+        let id = r.id();
         let n = r.get() as usize;
         let replies = (0..n.min(r.left())).map(|_| r.reply()).collect();
         let n = r.get() as usize;
@@ -310,10 +361,29 @@ impl RowArena {
     /// Calls `each` with every reply code of `row` until it returns true.
     pub fn any_reply(&self, row: &SessionRow, mut each: impl FnMut(ReplyCode) -> bool) -> bool {
         let mut r = self.after_head(row);
-        let id_len = r.get() as usize;
-        r.bytes(id_len);
+        r.skip_id();
         let n = r.get();
         (0..n.min(r.left() as u64)).any(|_| each(r.reply()))
+    }
+}
+
+/// An id as the assembler makes them, `key` or `key#n` (n ≥ 2): the key and n (0: none).
+/// Anything else is the whole id and 0, so joining gives back exactly the id.
+fn split_id(id: &str) -> (&str, u64) {
+    if let Some((stem, n)) = id.rsplit_once('#') {
+        if let Ok(v) = n.parse::<u64>() {
+            if v >= 2 && !n.starts_with(['0', '+']) {
+                return (stem, v);
+            }
+        }
+    }
+    (id, 0)
+}
+
+fn join_id(stem: &str, suffix: u64) -> String {
+    match suffix {
+        0 => stem.to_owned(),
+        n => format!("{stem}#{n}"),
     }
 }
 
@@ -342,6 +412,8 @@ fn put_reply(b: &mut Vec<u8>, basic: u16, enhanced: Option<Enhanced>) {
 struct Reader<'a> {
     b: &'a [u8],
     at: usize,
+    /// The chunk's id stems.
+    stems: &'a [Box<str>],
 }
 
 impl<'a> Reader<'a> {
@@ -371,6 +443,31 @@ impl<'a> Reader<'a> {
         let s = &self.b[self.at.min(end)..end];
         self.at = end;
         s
+    }
+
+    fn id(&mut self) -> String {
+        match self.get() {
+            0 => {
+                let n = self.get() as usize;
+                String::from_utf8_lossy(self.bytes(n)).into_owned()
+            }
+            at => {
+                let stem = self.stems.get(at as usize - 1).map_or("", |s| &**s);
+                join_id(stem, self.get())
+            }
+        }
+    }
+
+    fn skip_id(&mut self) {
+        match self.get() {
+            0 => {
+                let n = self.get() as usize;
+                self.bytes(n);
+            }
+            _ => {
+                self.get();
+            }
+        }
     }
 
     fn reply(&mut self) -> ReplyCode {
@@ -534,7 +631,7 @@ mod tests {
             rows.push(SessionRow::new(&s, &[n * 10 + 1, n * 10 + 9], n, &mut arena));
         }
         assert!(arena.chunks.len() > 1, "{} chunks", arena.chunks.len());
-        assert!(arena.chunks.iter().all(|c| c.len() < CHUNK + 200));
+        assert!(arena.chunks.iter().all(|c| c.bytes.len() < CHUNK + 200));
         let mut other = RowArena::new();
         s.id = "from another batch".into();
         let mut moved = SessionRow::new(&s, &[7], 3, &mut other);
@@ -572,7 +669,11 @@ mod tests {
             put_reply(&mut b, code.basic, code.enhanced);
         }
         assert!(b.len() <= codes.len() * 4, "{} bytes", b.len());
-        let mut r = Reader { b: &b, at: 0 };
+        let mut r = Reader {
+            b: &b,
+            at: 0,
+            stems: &[],
+        };
         for c in codes {
             assert_eq!(r.reply().to_string(), c);
         }
@@ -593,5 +694,57 @@ mod tests {
         let extra = empty.extra(&row);
         assert!(extra.id.is_empty() && extra.lines.is_empty() && extra.replies.is_empty());
         assert_eq!(row.head(&empty).decisive, None);
+    }
+
+    /// Ids sharing a stem are written once per chunk and then as numbers; every kind of id
+    /// (reused key, first use, odd suffixes, a key containing `#`) reads back exactly.
+    #[test]
+    fn ids_read_back_exactly_and_shared_stems_cost_a_few_bytes() {
+        let ids = [
+            "smtpd[4030]",
+            "smtpd[4030]#2",
+            "smtpd[4030]#17321",
+            "smtpd[4030]#17322",
+            "a#1",
+            "a#01",
+            "a#+5",
+            "a#",
+            "#",
+            "#3",
+            "#4",
+            "x#y#9",
+            "x#y#10",
+            "",
+            "smtpd[4030]#18446744073709551615",
+        ];
+        let mut arena = RowArena::new();
+        let mut s = failed_login();
+        let rows: Vec<SessionRow> = ids
+            .iter()
+            .map(|id| {
+                s.id = (*id).to_owned();
+                SessionRow::new(&s, &[10], 0, &mut arena)
+            })
+            .collect();
+        for (row, id) in rows.iter().zip(ids) {
+            assert_eq!(arena.extra(row).id, id);
+            assert!(arena.any_reply(row, |c| c.basic == 535), "{id}");
+        }
+        assert_eq!(split_id("smtpd[4030]#17321"), ("smtpd[4030]", 17321));
+        assert_eq!(split_id("a#1"), ("a#1", 0));
+        // A thousand sessions of one process: the stem is kept once, and a row takes at
+        // least ten bytes less than with ids that share nothing (and are shorter).
+        let mut bytes = |id: &dyn Fn(u32) -> String| {
+            let mut arena = RowArena::new();
+            for n in 2..1002 {
+                s.id = id(n);
+                SessionRow::new(&s, &[10], 0, &mut arena);
+            }
+            (arena.len() / 1000, arena.chunks[0].stems.len())
+        };
+        let (shared, stems) = bytes(&|n| format!("smtpd[4030]#{n}"));
+        let (unique, no_stems) = bytes(&|n| format!("smtpd[{n:05}]"));
+        assert_eq!((stems, no_stems), (1, 0));
+        assert!(shared + 10 <= unique, "{shared} against {unique} bytes a row");
     }
 }
