@@ -205,8 +205,9 @@ pub struct App {
     /// Sessions read back recently, newest last.
     read_back: RefCell<VecDeque<(EntryKey, Rc<Session>)>>,
     /// Per source, per session index: the entry's position + 1 (0: not seen yet). Dense,
-    /// since indices count up from 0: four bytes a session instead of a hash entry.
-    by_key: Vec<Vec<u32>>,
+    /// since indices count up from 0: four bytes a session instead of a hash entry; chunked,
+    /// so growing never holds an old copy next to the new.
+    by_key: Vec<Chunked<u32>>,
     /// Entries shown, in display order (start time, else source and position).
     order: Vec<u32>,
     /// `order` needs a full rebuild before it is shown (see `data::place`).
@@ -312,11 +313,12 @@ impl App {
 
     fn set_entry_at(&mut self, (source, index): (usize, usize), at: usize) {
         if self.by_key.len() <= source {
-            self.by_key.resize_with(source + 1, Vec::new);
+            self.by_key.resize_with(source + 1, Chunked::default);
         }
         let slots = &mut self.by_key[source];
-        if slots.len() <= index {
-            slots.resize(index + 1, 0);
+        // Indices count up from 0 as sessions appear, so this fills a few slots at most.
+        while slots.len() <= index {
+            slots.push(0);
         }
         slots[index] = u32::try_from(at + 1).unwrap_or(u32::MAX);
     }
