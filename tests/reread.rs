@@ -43,6 +43,7 @@ fn rows_of(path: &Path, window: u64) -> (Vec<(usize, SessionRow)>, RowArena, Opt
         name,
         format,
         year: 2026,
+        checkpoints: builder.checkpoints(),
     });
     (rows, arena, reread)
 }

@@ -4,8 +4,9 @@
 //! bytes each this way instead of a few kilobytes.
 //!
 //! The row itself holds only what sorting and counting touch for every session (start, first
-//! line, status); the rest (end, zone, decisive code, last line, where reading back starts,
-//! id, reply codes, line numbers) is varint-encoded in a [`RowArena`], read when asked for.
+//! line, status); the rest (end, zone, decisive code, last line, id, reply codes, line
+//! numbers) is varint-encoded in a [`RowArena`], read when asked for. Where reading back
+//! starts in the file is shared by all rows of a file (`crate::reread::Checkpoints`).
 
 use super::{Enhanced, EventKind, Outcome, ReplyCode, Session, Status, Timestamp};
 use crate::fasthash::FastMap;
@@ -46,8 +47,6 @@ pub struct SessionRow {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RowHead {
     pub last_line: u64,
-    /// Byte offset of line [`checkpoint_line`]`(first_line)` in the file.
-    pub scan_from: u64,
     pub start: Option<Timestamp>,
     pub end: Option<Timestamp>,
     /// The decisive reply's code, as [`Session::decisive_code`] had it.
@@ -81,7 +80,7 @@ const MAX_STEMS: usize = 4096;
 
 impl SessionRow {
     /// Compacts `s`, read from `lines` (ascending), into a row and `arena`.
-    pub fn new(s: &Session, lines: &[u64], scan_from: u64, arena: &mut RowArena) -> SessionRow {
+    pub fn new(s: &Session, lines: &[u64], arena: &mut RowArena) -> SessionRow {
         let mut flags = 0;
         let (start_s, start_ns, start_dated, zone) = pack_time(s.start);
         let (end_s, end_ns, end_dated, end_zone) = pack_time(s.end);
@@ -113,7 +112,6 @@ impl SessionRow {
             .collect();
         let head = Head {
             last_delta: s.last_line.wrapping_sub(s.first_line),
-            scan_from,
             end: (s.end.is_some()).then_some((end_s.wrapping_sub(start_s), end_ns)),
             zone,
             decisive,
@@ -162,7 +160,6 @@ impl SessionRow {
         let (end_delta, end_ns) = head.end.unwrap_or((0, 0));
         RowHead {
             last_line: self.first_line.wrapping_add(head.last_delta),
-            scan_from: head.scan_from,
             start: stamp(self.start_s, self.start_ns, HAS_START, START_DATED),
             end: stamp(self.start_s.wrapping_add(end_delta), end_ns, HAS_END, END_DATED),
             decisive: head.decisive,
@@ -179,7 +176,6 @@ impl SessionRow {
 /// The head as stored: deltas against the row's own fields.
 struct Head {
     last_delta: u64,
-    scan_from: u64,
     /// End seconds minus start seconds (wrapping), end nanoseconds.
     end: Option<(i64, u32)>,
     zone: Option<i32>,
@@ -293,7 +289,6 @@ impl RowArena {
         let at = (chunk << 32) | c.bytes.len() as u64;
         let b = &mut c.bytes;
         put(b, head.last_delta);
-        put(b, head.scan_from);
         if let Some((delta, nanos)) = head.end {
             put(b, zigzag(delta));
             put(b, u64::from(nanos));
@@ -488,13 +483,11 @@ impl<'a> Reader<'a> {
 
     fn head(&mut self, has_end: bool, zoned: bool) -> Head {
         let last_delta = self.get();
-        let scan_from = self.get();
         let end = has_end.then(|| (unzigzag(self.get()), self.get() as u32));
         let zone = zoned.then(|| unzigzag(self.get()) as i32);
         let decisive = self.reply();
         Head {
             last_delta,
-            scan_from,
             end,
             zone,
             decisive: (decisive.basic != 0).then_some(decisive),
@@ -539,11 +532,10 @@ mod tests {
         SessionRow::new(
             &Session::new("f".into(), "x", "other".into(), 1),
             &[1, 2],
-            0,
             &mut arena,
         );
         let lines = [10, 12, 200, 400];
-        let row = SessionRow::new(&s, &lines, 777, &mut arena);
+        let row = SessionRow::new(&s, &lines, &mut arena);
         assert_eq!(row.status, Status::Failure);
         assert_eq!(row.outcome, Outcome::AuthFailed);
         assert!(row.closed());
@@ -556,7 +548,7 @@ mod tests {
         );
         assert_eq!(head.end, s.end);
         assert_eq!(head.decisive.map(|c| c.to_string()).as_deref(), Some("535 5.7.8"));
-        assert_eq!((head.last_line, head.scan_from), (400, 777));
+        assert_eq!(head.last_line, 400);
         let extra = arena.extra(&row);
         assert_eq!(extra.id, "smtpd[42]#3");
         assert_eq!(extra.lines, lines);
@@ -598,17 +590,17 @@ mod tests {
             offset: Some(3600),
         });
         let lines = [5 << 32, (5 << 32) + 3, (5 << 32) + 70_000];
-        let row = SessionRow::new(&s, &lines, 9 << 33, &mut arena);
+        let row = SessionRow::new(&s, &lines, &mut arena);
         let head = row.head(&arena);
         assert_eq!((head.start, head.end), (s.start, s.end));
-        assert_eq!((head.last_line, head.scan_from), (s.last_line, 9 << 33));
+        assert_eq!(head.last_line, s.last_line);
         assert_eq!(row.first_line, 5 << 32);
         assert_eq!(arena.extra(&row).lines, lines);
 
         s.start = None;
         s.end = None;
         s.verdict.decisive = None;
-        let row = SessionRow::new(&s, &lines, 0, &mut arena);
+        let row = SessionRow::new(&s, &lines, &mut arena);
         let head = row.head(&arena);
         assert_eq!(
             (row.start_when(), head.start, head.end, head.decisive),
@@ -628,13 +620,13 @@ mod tests {
             s.id = format!("smtpd[{n}]#with-a-longer-id-to-fill-chunks");
             s.first_line = n * 10 + 1;
             s.last_line = n * 10 + 9;
-            rows.push(SessionRow::new(&s, &[n * 10 + 1, n * 10 + 9], n, &mut arena));
+            rows.push(SessionRow::new(&s, &[n * 10 + 1, n * 10 + 9], &mut arena));
         }
         assert!(arena.chunks.len() > 1, "{} chunks", arena.chunks.len());
         assert!(arena.chunks.iter().all(|c| c.bytes.len() < CHUNK + 200));
         let mut other = RowArena::new();
         s.id = "from another batch".into();
-        let mut moved = SessionRow::new(&s, &[7], 3, &mut other);
+        let mut moved = SessionRow::new(&s, &[7], &mut other);
         let by = arena.append(other);
         moved.rebase(by);
         rows.push(moved);
@@ -642,10 +634,10 @@ mod tests {
             let extra = arena.extra(row);
             assert_eq!(extra.id, format!("smtpd[{n}]#with-a-longer-id-to-fill-chunks"));
             assert_eq!(extra.lines, [row.first_line, row.first_line + 8]);
-            assert_eq!(row.head(&arena).scan_from, n as u64);
+            assert_eq!(row.head(&arena).last_line, row.first_line + 8);
         }
         assert_eq!(arena.extra(&moved).id, "from another batch");
-        assert_eq!(moved.head(&arena).scan_from, 3);
+        assert_eq!(moved.head(&arena).last_line, s.last_line);
         assert!(!arena.is_empty() && arena.len() > CHUNK as u64);
     }
 
@@ -689,7 +681,7 @@ mod tests {
     #[test]
     fn a_row_from_an_empty_arena_reads_as_nothing() {
         let mut arena = RowArena::new();
-        let row = SessionRow::new(&failed_login(), &[10, 12], 0, &mut arena);
+        let row = SessionRow::new(&failed_login(), &[10, 12], &mut arena);
         let empty = RowArena::new();
         let extra = empty.extra(&row);
         assert!(extra.id.is_empty() && extra.lines.is_empty() && extra.replies.is_empty());
@@ -723,7 +715,7 @@ mod tests {
             .iter()
             .map(|id| {
                 s.id = (*id).to_owned();
-                SessionRow::new(&s, &[10], 0, &mut arena)
+                SessionRow::new(&s, &[10], &mut arena)
             })
             .collect();
         for (row, id) in rows.iter().zip(ids) {
@@ -738,7 +730,7 @@ mod tests {
             let mut arena = RowArena::new();
             for n in 2..1002 {
                 s.id = id(n);
-                SessionRow::new(&s, &[10], 0, &mut arena);
+                SessionRow::new(&s, &[10], &mut arena);
             }
             (arena.len() / 1000, arena.chunks[0].stems.len())
         };

@@ -153,7 +153,6 @@ mod tests {
             Body::Row(SessionRow::new(
                 &Session::new("f".into(), "x", "i".into(), 1),
                 &[1],
-                0,
                 &mut arena,
             ))
         };
