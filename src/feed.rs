@@ -301,6 +301,7 @@ impl Compacting {
                     name: self.name.clone(),
                     format,
                     year: self.year,
+                    checkpoints: self.builder.checkpoints(),
                 })
             })
             .clone();

@@ -5,12 +5,14 @@
 
 use crate::formats::Format;
 use crate::load::{LoadOptions, Pipeline};
-use crate::model::{checkpoint_line, Event, EventKind, InfoKind, RowArena, Session, SessionRow};
+use crate::model::{
+    checkpoint_line, Event, EventKind, InfoKind, RowArena, RowHead, Session, SessionRow, CHECKPOINT_EVERY,
+};
 use crate::source::LineReader;
 use std::fs::File;
 use std::io::{BufReader, Seek, SeekFrom};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// Where and how one source's sessions are read again.
 pub struct Reread {
@@ -18,6 +20,8 @@ pub struct Reread {
     pub name: Arc<str>,
     pub format: &'static dyn Format,
     pub year: i32,
+    /// Where reading back starts (shared with the loader's [`RowBuilder`]).
+    pub checkpoints: Arc<Checkpoints>,
 }
 
 impl std::fmt::Debug for Reread {
@@ -31,6 +35,7 @@ impl Reread {
     /// truncated, rewritten), the session says so in a note and keeps the row's status.
     pub fn session(&self, row: &SessionRow, arena: &RowArena) -> Session {
         let extra = arena.extra(row);
+        let head = row.head(arena);
         match self.parse_lines(row, &extra.lines) {
             Ok(Some(mut s)) => {
                 s.id = extra.id;
@@ -38,21 +43,19 @@ impl Reread {
             }
             Ok(None) => self.stub(
                 row,
+                &head,
                 extra.id,
                 "its lines are no longer in the file as they were".into(),
             ),
-            Err(e) => self.stub(row, extra.id, e.to_string()),
+            Err(e) => self.stub(row, &head, extra.id, e.to_string()),
         }
     }
 
     fn parse_lines(&self, row: &SessionRow, wanted: &[u64]) -> std::io::Result<Option<Session>> {
+        let (first, offset) = self.checkpoints.start_for(row.first_line);
         let mut file = File::open(&self.path)?;
-        file.seek(SeekFrom::Start(row.scan_from))?;
-        let mut lines = LineReader::starting_at(
-            BufReader::with_capacity(64 * 1024, file),
-            checkpoint_line(row.first_line),
-            row.scan_from,
-        );
+        file.seek(SeekFrom::Start(offset))?;
+        let mut lines = LineReader::starting_at(BufReader::with_capacity(64 * 1024, file), first, offset);
         let opts = LoadOptions {
             format: Some(self.format),
             year: Some(self.year),
@@ -104,16 +107,16 @@ impl Reread {
         Ok((found, last))
     }
 
-    fn stub(&self, row: &SessionRow, id: String, why: String) -> Session {
+    fn stub(&self, row: &SessionRow, head: &RowHead, id: String, why: String) -> Session {
         let mut s = Session::new(self.name.clone(), self.format.name(), id, row.first_line);
-        s.last_line = row.last_line;
-        s.start = row.start();
-        s.end = row.end();
+        s.last_line = head.last_line;
+        s.start = head.start;
+        s.end = head.end;
         s.closed = row.closed();
         let text = format!(
             "smtpscope could not read lines {}–{} of {} again: {why}",
             row.first_line,
-            row.last_line,
+            head.last_line,
             self.path.display()
         );
         s.events.push(Event::new(
@@ -131,26 +134,71 @@ impl Reread {
 }
 
 /// Builds rows while a file is read: notes where every [`CHECKPOINT_EVERY`]th line starts, so
-/// each row knows where reading it again begins.
-///
-/// [`CHECKPOINT_EVERY`]: crate::model::CHECKPOINT_EVERY
+/// each row can be read again from there.
 #[derive(Default)]
 pub struct RowBuilder {
-    checkpoints: Vec<u64>,
+    checkpoints: Arc<Checkpoints>,
 }
 
 impl RowBuilder {
     /// Call for every line read, in order.
     pub fn line(&mut self, number: u64, offset: u64) {
-        if number % crate::model::CHECKPOINT_EVERY == 1 {
+        if number % CHECKPOINT_EVERY == 1 {
             self.checkpoints.push(offset);
         }
     }
 
     /// The row of a settled session; its id, replies and lines go to `arena`.
     pub fn row(&self, settled: &crate::assemble::Settled, arena: &mut RowArena) -> SessionRow {
-        let at = (checkpoint_line(settled.session.first_line) / crate::model::CHECKPOINT_EVERY) as usize;
-        let scan_from = self.checkpoints.get(at).copied().unwrap_or(0);
-        SessionRow::new(&settled.session, &settled.lines, scan_from, arena)
+        SessionRow::new(&settled.session, &settled.lines, arena)
+    }
+
+    /// The offsets noted so far and from now on, for the [`Reread`] of this file's rows.
+    pub fn checkpoints(&self) -> Arc<Checkpoints> {
+        self.checkpoints.clone()
+    }
+}
+
+/// The byte offset of every [`CHECKPOINT_EVERY`]th line of a file, noted while it loads:
+/// where reading a row back starts. One word per 1,024 lines, shared by all the file's rows
+/// instead of a word in each.
+#[derive(Debug, Default)]
+pub struct Checkpoints(RwLock<Vec<u64>>);
+
+impl Checkpoints {
+    fn push(&self, offset: u64) {
+        self.0.write().unwrap_or_else(|e| e.into_inner()).push(offset);
+    }
+
+    /// Where reading a session that begins at `first_line` starts: line number and byte
+    /// offset (the file's start when that checkpoint was never noted).
+    pub fn start_for(&self, first_line: u64) -> (u64, u64) {
+        let line = checkpoint_line(first_line);
+        let at = ((line - 1) / CHECKPOINT_EVERY) as usize;
+        let noted = self.0.read().unwrap_or_else(|e| e.into_inner()).get(at).copied();
+        noted.map_or((1, 0), |offset| (line, offset))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows find where reading back starts from the offsets the builder noted, including
+    /// offsets noted after the reread was made; a line never noted starts at the top.
+    #[test]
+    fn checkpoints_give_the_noted_line_and_offset() {
+        let mut builder = RowBuilder::default();
+        let shared = builder.checkpoints();
+        for n in 1..=2048u64 {
+            builder.line(n, n * 100);
+        }
+        assert_eq!(shared.start_for(1), (1, 100));
+        assert_eq!(shared.start_for(1024), (1, 100));
+        assert_eq!(shared.start_for(1025), (1025, 102_500));
+        assert_eq!(shared.start_for(2048), (1025, 102_500));
+        assert_eq!(shared.start_for(2049), (1, 0));
+        builder.line(2049, 7 << 33);
+        assert_eq!(shared.start_for(3000), (2049, 7 << 33));
     }
 }

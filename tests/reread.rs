@@ -43,6 +43,7 @@ fn rows_of(path: &Path, window: u64) -> (Vec<(usize, SessionRow)>, RowArena, Opt
         name,
         format,
         year: 2026,
+        checkpoints: builder.checkpoints(),
     });
     (rows, arena, reread)
 }
@@ -62,8 +63,14 @@ fn check(path: &Path, window: u64) -> usize {
     rows.sort_by_key(|(_, r)| r.first_line);
     for ((_, row), want) in rows.iter().zip(by_first) {
         assert_eq!(row.status, want.status(), "{}: row status", path.display());
-        assert_eq!(row.decisive_code(), want.decisive_code());
-        assert_eq!(row.start(), want.start);
+        let head = row.head(&arena);
+        assert_eq!(head.decisive, want.decisive_code());
+        assert_eq!((head.start, head.end), (want.start, want.end));
+        assert_eq!(row.start_when(), want.start.map(|t| (t.when, t.has_date)));
+        assert_eq!(
+            (row.first_line, head.last_line),
+            (want.first_line, want.last_line)
+        );
         let got = reread.session(row, &arena);
         assert_eq!(
             session_json(&got, false),

@@ -8,7 +8,7 @@ mod step;
 mod time;
 
 pub use reply::{parse_reply_line, Enhanced, ReplyCode, ReplyLine};
-pub use row::{checkpoint_line, RowArena, RowExtra, SessionRow, CHECKPOINT_EVERY};
+pub use row::{checkpoint_line, RowArena, RowExtra, RowHead, SessionRow, CHECKPOINT_EVERY};
 pub use status::{evaluate, Outcome, Status, Verdict};
 pub use step::Step;
 pub use time::{parse_clock, parse_hms_frac, parse_iso_local, parse_ymd, Timestamp};

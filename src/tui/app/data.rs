@@ -28,8 +28,7 @@ impl App {
                     arena,
                     reread,
                 } => {
-                    let base = self.arena.len();
-                    self.arena.append(&arena);
+                    let base = self.arena.append(arena);
                     self.rereads.insert(source, reread);
                     for (index, mut row) in rows {
                         row.rebase(base);
@@ -79,25 +78,25 @@ impl App {
     /// Keeps `order` for a changed or new entry `i` without sorting everything again: a
     /// change that keeps the entry's place, or a new entry that sorts last, is handled here;
     /// anything else marks the order for a full rebuild.
-    fn place(&mut self, i: usize, was: Option<(bool, Option<Timestamp>)>) {
+    fn place(&mut self, i: usize, was: Option<(bool, Option<Start>)>) {
         let e = &self.entries[i];
         match was {
-            Some(was) if was == (e.shown, e.body.start()) => {}
+            Some(was) if was == (e.shown(), e.body.start_when()) => {}
             Some(_) => self.order_dirty = true,
-            None if !e.shown || self.order_dirty => {}
+            None if !e.shown() || self.order_dirty => {}
             None => {
                 let last = self.order.last().map(|&l| sort_key(&self.entries[l]));
                 if last.is_some_and(|last| last > sort_key(e)) {
                     self.order_dirty = true;
                     return;
                 }
-                let date = |e: &Entry| e.body.start().filter(|t| t.has_date).map(|t| t.when.date());
+                let date = |e: &Entry| e.body.start_when().filter(|t| t.1).map(|t| t.0.date());
                 if let (Some(first), Some(d)) =
                     (self.order.first().and_then(|&f| date(&self.entries[f])), date(e))
                 {
                     self.multi_day |= first != d;
                 }
-                self.order.push(i);
+                self.order.push(position(i));
             }
         }
     }
@@ -109,12 +108,12 @@ impl App {
             &self.candidate(key.0, &body),
         );
         self.counts[status_slot(body.status())] += 1;
-        let entry = Entry { key, body, shown };
+        let entry = Entry::new(key, body, shown);
         match self.entry_at(key) {
             Some(i) => {
                 let old = std::mem::replace(&mut self.entries[i], entry);
                 self.counts[status_slot(old.body.status())] -= 1;
-                self.place(i, Some((old.shown, old.body.start())));
+                self.place(i, Some((old.shown(), old.body.start_when())));
             }
             None => {
                 let i = self.entries.len();
@@ -175,23 +174,26 @@ impl App {
         self.search_files_for_text();
         let (failed_only, filter) = (self.failed_only, self.filter.as_ref());
         let (arena, rereads, text_hits) = (&self.arena, &self.rereads, &self.text_hits);
-        let check = |chunk: &mut [Entry]| {
-            for e in chunk {
+        let check = |chunks: &mut [Vec<Entry>]| {
+            for e in chunks.iter_mut().flatten() {
+                let source = e.key().0;
                 let c = Candidate {
-                    source: e.key.0,
+                    source,
                     body: &e.body,
                     arena,
-                    reread: rereads.get(&e.key.0).map(|r| &**r),
+                    reread: rereads.get(&source).map(|r| &**r),
                     text_hits,
                 };
-                e.shown = passes(failed_only, filter, &c);
+                let shown = passes(failed_only, filter, &c);
+                e.set_shown(shown);
             }
         };
-        if self.entries.len() < 20_000 {
-            check(&mut self.entries);
+        let chunks = self.entries.chunks_mut();
+        if chunks.len() < 2 {
+            check(chunks);
         } else {
-            let mid = self.entries.len() / 2;
-            let (a, b) = self.entries.split_at_mut(mid);
+            let mid = chunks.len() / 2;
+            let (a, b) = chunks.split_at_mut(mid);
             std::thread::scope(|scope| {
                 scope.spawn(|| check(a));
                 check(b);
@@ -204,18 +206,19 @@ impl App {
     /// nearest position when that session is no longer shown).
     pub(super) fn reorder(&mut self) {
         self.order_dirty = false;
+        // The old order goes first: a big log's old and new orders need not be held at once.
+        self.order = Vec::new();
         let entries = &self.entries;
-        let mut order: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].shown).collect();
+        let mut order: Vec<u32> = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.shown())
+            .map(|(i, _)| position(i))
+            .collect();
         // Entries arrive nearly in order, and a stable sort of presorted runs costs about one
         // comparison per entry; caching the keys would cost a big log tens of megabytes.
         order.sort_by_key(|&i| sort_key(&entries[i]));
-        let date = |i: &usize| {
-            entries[*i]
-                .body
-                .start()
-                .filter(|t| t.has_date)
-                .map(|t| t.when.date())
-        };
+        let date = |i: &u32| entries[*i].body.start_when().filter(|t| t.1).map(|t| t.0.date());
         self.multi_day = match (order.first().and_then(date), order.iter().rev().find_map(date)) {
             (Some(a), Some(b)) => a != b,
             _ => false,
@@ -223,7 +226,7 @@ impl App {
         self.order = order;
         let pos = self
             .selected
-            .and_then(|k| self.order.iter().position(|&i| self.entries[i].key == k));
+            .and_then(|k| self.order.iter().position(|&i| self.entries[i].key() == k));
         match pos {
             // Until the user picks a session, the selection is the first in the list, even
             // when sessions loaded later sort before the one selected so far.
@@ -245,9 +248,18 @@ impl App {
 
 /// Display order: dated sessions by start, then the rest; ties by source and position.
 fn sort_key(e: &Entry) -> (bool, Option<chrono::NaiveDateTime>, (usize, usize)) {
-    let dated = e.body.start().filter(|t| t.has_date).map(|t| t.when);
-    (dated.is_none(), dated, e.key)
+    let dated = e.body.start_when().filter(|t| t.1).map(|t| t.0);
+    (dated.is_none(), dated, e.key())
 }
+
+/// An entry's position as `order` keeps it: four bytes (the dense `by_key` slots are four
+/// bytes too, so no more than `u32::MAX` sessions are addressed anyway).
+fn position(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// A start time as the order sees it: wall clock, and whether it has a date.
+type Start = (chrono::NaiveDateTime, bool);
 
 /// The filter and failed-only switch applied to one session.
 fn passes(failed_only: bool, filter: Option<&Filter>, s: &dyn Filterable) -> bool {
@@ -263,10 +275,10 @@ impl Body {
         }
     }
 
-    fn start(&self) -> Option<Timestamp> {
+    fn start_when(&self) -> Option<Start> {
         match self {
-            Body::Whole(s) => s.start,
-            Body::Row(r) => r.start(),
+            Body::Whole(s) => s.start.map(|t| (t.when, t.has_date)),
+            Body::Row(r) => r.start_when(),
         }
     }
 }
@@ -295,12 +307,15 @@ impl Filterable for Candidate<'_> {
         self.body.status()
     }
     fn start(&self) -> Option<Timestamp> {
-        self.body.start()
+        match self.body {
+            Body::Whole(s) => s.start,
+            Body::Row(r) => r.head(self.arena).start,
+        }
     }
     fn end(&self) -> Option<Timestamp> {
         match self.body {
             Body::Whole(s) => s.end,
-            Body::Row(r) => r.end(),
+            Body::Row(r) => r.head(self.arena).end,
         }
     }
     fn any_reply(&self, each: &mut dyn FnMut(ReplyCode) -> bool) -> bool {
@@ -319,7 +334,7 @@ impl Filterable for Candidate<'_> {
             _ => return false,
         };
         match self.text_hits.get(&(self.source, needle.to_owned())) {
-            Some((lines, read_to)) if row.last_line <= *read_to => {
+            Some((lines, read_to)) if row.head(self.arena).last_line <= *read_to => {
                 let extra = self.arena.extra(row);
                 crate::filter::contains_ci(&extra.id, needle)
                     || extra.lines.iter().any(|l| lines.binary_search(l).is_ok())

@@ -7,6 +7,7 @@ pub mod live;
 mod nav;
 mod prompt;
 mod search;
+mod store;
 
 use super::view::{layout, transcript};
 use crate::feed::Update;
@@ -158,13 +159,8 @@ pub struct SourceInfo {
     pub unparsed_lines: Vec<(u64, String)>,
 }
 
-/// One session and its address in the feed.
-pub struct Entry {
-    pub key: (usize, usize),
-    body: Body,
-    /// Cached result of the filter and failed-only switch.
-    shown: bool,
-}
+use store::Chunked;
+pub use store::Entry;
 
 /// A session as the viewer holds it: whole, or (a big file's final sessions) as a compact row
 /// read back from its file when shown.
@@ -198,7 +194,7 @@ const READ_BACK_CACHE: usize = 256;
 /// The viewer state.
 pub struct App {
     pub opts: Options,
-    entries: Vec<Entry>,
+    entries: Chunked<Entry>,
     /// Ids, replies and lines of the compact rows.
     arena: RowArena,
     /// Per source: how its compact rows are read back.
@@ -209,10 +205,11 @@ pub struct App {
     /// Sessions read back recently, newest last.
     read_back: RefCell<VecDeque<(EntryKey, Rc<Session>)>>,
     /// Per source, per session index: the entry's position + 1 (0: not seen yet). Dense,
-    /// since indices count up from 0: four bytes a session instead of a hash entry.
-    by_key: Vec<Vec<u32>>,
+    /// since indices count up from 0: four bytes a session instead of a hash entry; chunked,
+    /// so growing never holds an old copy next to the new.
+    by_key: Vec<Chunked<u32>>,
     /// Entries shown, in display order (start time, else source and position).
-    order: Vec<usize>,
+    order: Vec<u32>,
     /// `order` needs a full rebuild before it is shown (see `data::place`).
     order_dirty: bool,
     /// The user pressed a key or used the mouse: the selection is theirs to keep.
@@ -265,7 +262,7 @@ impl App {
             now: Instant::now(),
             fixed_now: None,
             opts,
-            entries: Vec::new(),
+            entries: Chunked::default(),
             arena: RowArena::new(),
             rereads: HashMap::new(),
             text_hits: HashMap::new(),
@@ -316,11 +313,12 @@ impl App {
 
     fn set_entry_at(&mut self, (source, index): (usize, usize), at: usize) {
         if self.by_key.len() <= source {
-            self.by_key.resize_with(source + 1, Vec::new);
+            self.by_key.resize_with(source + 1, Chunked::default);
         }
         let slots = &mut self.by_key[source];
-        if slots.len() <= index {
-            slots.resize(index + 1, 0);
+        // Indices count up from 0 as sessions appear, so this fills a few slots at most.
+        while slots.len() <= index {
+            slots.push(0);
         }
         slots[index] = u32::try_from(at + 1).unwrap_or(u32::MAX);
     }
@@ -336,7 +334,7 @@ impl App {
     fn shown<'a>(&'a self, e: &'a Entry) -> Shown<'a> {
         match &e.body {
             Body::Whole(s) => Shown::Whole(s),
-            Body::Row(row) => Shown::ReadBack(self.read_back(e.key, row)),
+            Body::Row(row) => Shown::ReadBack(self.read_back(e.key(), row)),
         }
     }
 
@@ -379,8 +377,8 @@ impl App {
 
     pub fn selected_session(&self) -> Option<Shown<'_>> {
         self.selected
-            .and_then(|k| self.entry_at(k))
-            .map(|i| self.shown(&self.entries[i]))
+            .and_then(|k| self.entries.get(self.entry_at(k)?))
+            .map(|e| self.shown(e))
     }
 
     /// Side effects requested since the last call, for the event loop to carry out.

@@ -84,7 +84,7 @@ impl App {
 
     /// Selects list position `pos`; a different session starts at the top of its transcript.
     pub(super) fn select_pos(&mut self, pos: usize) {
-        let key = self.order.get(pos).map(|&i| self.entries[i].key);
+        let key = self.order.get(pos).map(|&i| self.entries[i].key());
         if key != self.selected {
             self.scroll = 0;
             self.search_hit = None;
