@@ -213,18 +213,19 @@ fn load_one(
             })?;
         }
     }
+    let final_report = |report| Update::Report {
+        source: n,
+        report,
+        bytes_read: read,
+        bytes_total: total,
+    };
     if let Some(mut c) = compact {
         pipe.try_detect();
         let format = pipe.format();
         return match pipe.finish_settled() {
             Ok((settled, report)) => {
                 c.send(n, format, settled, tx)?;
-                send(Update::Report {
-                    source: n,
-                    report,
-                    bytes_read: read,
-                    bytes_total: total,
-                })
+                send(final_report(report))
             }
             Err(e) => send(Update::Problem(e.to_string())),
         };
@@ -245,12 +246,7 @@ fn load_one(
                     session: Box::new(session),
                 })?;
             }
-            send(Update::Report {
-                source: n,
-                report,
-                bytes_read: read,
-                bytes_total: total,
-            })
+            send(final_report(report))
         }
         Err(e) => send(Update::Problem(e.to_string())),
     }
