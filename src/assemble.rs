@@ -2,7 +2,7 @@
 //! loading and live tail, so multi-line replies, command/reply pairing, credential masking and
 //! status are handled once.
 
-use crate::fasthash::FastMap;
+use crate::fasthash::{FastMap, FastSet};
 use crate::formats::{Item, Key, Record};
 use crate::model::{
     parse_reply_line, Direction, Enhanced, Event, EventKind, InfoKind, ReplyCode, Session, Step, Timestamp,
@@ -86,9 +86,11 @@ pub struct Assembler {
     active: FastMap<Key, usize>,
     /// The last session opened under each key, ended or not (for [`Item::Late`]).
     last_by_key: FastMap<Key, usize>,
-    /// How often each key opened a session, by keyed SipHash (a big log has a million keys;
-    /// with a random key a crafted log cannot make two of them collide).
-    used_keys: FastMap<u64, u32>,
+    /// The keys that opened a session, by keyed SipHash (a big log has a million keys; with a
+    /// random key a crafted log cannot make two of them collide): each as 8 bytes, and a
+    /// count only for the few used again (the count would double what every key costs).
+    used_keys: FastSet<u64>,
+    reused_keys: FastMap<u64, u32>,
     key_hasher: std::hash::RandomState,
     generated: u32,
     /// Per session: changed since the last [`Assembler::take_changed`]; `changed` lists those
@@ -111,7 +113,8 @@ impl Assembler {
             settle: None,
             active: FastMap::default(),
             last_by_key: FastMap::default(),
-            used_keys: FastMap::default(),
+            used_keys: Default::default(),
+            reused_keys: FastMap::default(),
             key_hasher: std::hash::RandomState::new(),
             generated: 0,
             dirty: Vec::new(),
@@ -389,14 +392,12 @@ impl Assembler {
             self.generated += 1;
             format!("#{}", self.generated)
         } else {
-            let n = self
-                .used_keys
-                .entry(std::hash::BuildHasher::hash_one(&self.key_hasher, key))
-                .or_insert(0);
-            *n += 1;
-            if *n == 1 {
+            let hash = std::hash::BuildHasher::hash_one(&self.key_hasher, key);
+            if self.used_keys.insert(hash) {
                 key.to_owned()
             } else {
+                let n = self.reused_keys.entry(hash).or_insert(1);
+                *n += 1;
                 format!("{key}#{n}")
             }
         };
@@ -1016,6 +1017,21 @@ mod item_tests {
         assert!(settled
             .iter()
             .all(|s| s.session.summary.is_empty() && !s.lines.is_empty()));
+    }
+
+    #[test]
+    fn a_key_used_again_numbers_its_sessions() {
+        let mut a = Assembler::new("t".into(), "test");
+        for (n, key) in ["a", "b", "a", "a", "b", "c"].iter().enumerate() {
+            a.push(Record {
+                key: (*key).into(),
+                line: n as u64 + 1,
+                time: None,
+                item: Item::Begin,
+            });
+        }
+        let ids: Vec<String> = a.finish().sessions.into_iter().map(|s| s.id).collect();
+        assert_eq!(ids, ["a", "b", "a#2", "a#3", "b#2", "c"]);
     }
 
     #[test]
