@@ -72,18 +72,29 @@ pub struct Pipeline {
     held: Vec<(u64, String)>,
     held_nonblank: usize,
     parser: Option<(&'static dyn Format, Parsing, Assembler)>,
-    /// Records parsed here, on their way to the assembler.
-    parsed: Vec<Parsed>,
     report: SourceReport,
     settle_window: Option<u64>,
     settle_lines: bool,
     background: bool,
 }
 
-/// Where lines are parsed.
+/// Where lines are parsed: here (with the buffer its records pass through) or on a worker.
 enum Parsing {
-    Here(Front),
+    Here(Front, Vec<Parsed>),
     Worker(ParseWorker),
+}
+
+impl Parsing {
+    /// Parses one line; its records (or earlier lines', from a worker) go to `asm` in order.
+    fn line(&mut self, number: u64, bytes: &[u8], truncated: bool, asm: &mut Assembler) {
+        match self {
+            Parsing::Worker(worker) => worker.add(number, bytes, truncated, &mut push_to(asm)),
+            Parsing::Here(front, parsed) => {
+                front.parse(number, &line_text(bytes, truncated), parsed);
+                parsed.drain(..).for_each(push_to(asm));
+            }
+        }
+    }
 }
 
 /// Hands records to the assembler in order.
@@ -102,7 +113,6 @@ impl Pipeline {
             held: Vec::new(),
             held_nonblank: 0,
             parser: None,
-            parsed: Vec::new(),
             report: SourceReport {
                 name,
                 ..SourceReport::default()
@@ -133,7 +143,7 @@ impl Pipeline {
         // parsed yet, so a fresh parser is the same.
         let parsing = match self.background.then(|| ParseWorker::spawn(front())) {
             Some(Ok(worker)) => Parsing::Worker(worker),
-            _ => Parsing::Here(front()),
+            _ => Parsing::Here(front(), Vec::new()),
         };
         self.parser = Some((f, parsing, asm));
     }
@@ -215,11 +225,12 @@ impl Pipeline {
             return Ok(None);
         };
         let front = match parsing {
-            Parsing::Here(front) => front,
+            Parsing::Here(front, _) => front,
             Parsing::Worker(worker) => worker.finish(&mut push_to(&mut asm)),
         };
-        let orphans = front.finish(&mut self.parsed);
-        self.parsed.drain(..).for_each(push_to(&mut asm));
+        let mut parsed = Vec::new();
+        let orphans = front.finish(&mut parsed);
+        parsed.into_iter().for_each(push_to(&mut asm));
         for (n, t) in orphans {
             asm.unparsed_line(n, &t);
         }
@@ -257,13 +268,7 @@ impl Pipeline {
                     self.detect()?;
                 }
             }
-            Some((_, Parsing::Worker(worker), asm)) => {
-                worker.add(number, bytes, truncated, &mut push_to(asm))
-            }
-            Some((_, Parsing::Here(front), asm)) => {
-                front.parse(number, &line_text(bytes, truncated), &mut self.parsed);
-                self.parsed.drain(..).for_each(push_to(asm));
-            }
+            Some((_, parsing, asm)) => parsing.line(number, bytes, truncated, asm),
         }
         Ok(())
     }
@@ -304,14 +309,9 @@ impl Pipeline {
         let Some((_, parsing, asm)) = self.parser.as_mut() else {
             unreachable!("started above")
         };
+        // Held lines are text already (a cut line carries its note).
         for (n, t) in std::mem::take(&mut self.held) {
-            match parsing {
-                Parsing::Worker(worker) => worker.add(n, t.as_bytes(), false, &mut push_to(asm)),
-                Parsing::Here(front) => {
-                    front.parse(n, &t, &mut self.parsed);
-                    self.parsed.drain(..).for_each(push_to(asm));
-                }
-            }
+            parsing.line(n, t.as_bytes(), false, asm);
         }
         Ok(())
     }
