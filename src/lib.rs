@@ -4,12 +4,7 @@
 #[cfg(test)]
 mod accounting_tests;
 
-/// glibc's allocator fragments as a big log's sessions are made and freed by the million, and
-/// loading slows down as the file goes on; mimalloc keeps it linear. Set here so the binary,
-/// the tests and the benchmarks all measure the same thing.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
+pub mod allocator;
 pub mod assemble;
 pub mod cli;
 pub mod explain;
