@@ -191,7 +191,10 @@ fn load_one(
         if let Err(e) = pipe.feed(line.number, line.bytes, line.truncated) {
             return send(Update::Problem(e.to_string()));
         }
-        if last.elapsed() >= PUBLISH_EVERY {
+        // Reading the clock for every line cost 1 % of a big load; a big plain file never
+        // waits for its next line, a pipe may (so it looks at every line).
+        let look = compact.is_none() || line.number % 64 == 0;
+        if look && last.elapsed() >= PUBLISH_EVERY {
             last = Instant::now();
             publish(n, &mut pipe, tx)?;
             if let Some(c) = compact.as_mut() {
@@ -199,9 +202,11 @@ fn load_one(
                 // Once rows flow, sessions in progress are not sent whole any more: each
                 // arrives as a row soon after (within the settle window), and evaluating and
                 // copying every session while it is in progress cost as much as assembling it.
+                // Nothing shows their notes' text either (a row is read back to be shown).
                 if !settled.is_empty() && !c.rows_flowing {
                     c.rows_flowing = true;
                     pipe.stop_tracking_changes();
+                    pipe.notes_without_text();
                 }
                 c.send(n, pipe.format(), settled, tx)?;
             }

@@ -177,6 +177,19 @@ impl Pipeline {
         }
     }
 
+    /// Tells the parser that from the next line on, sessions only become compact rows (see
+    /// [`formats::LineParser::notes_without_text`]); nothing for formats that are not read back.
+    pub fn notes_without_text(&mut self) {
+        if let Some((f, parsing, _)) = self.parser.as_mut() {
+            if f.reads_back_alone() {
+                match parsing {
+                    Parsing::Here(front, _) => front.notes_without_text(true),
+                    Parsing::Worker(worker) => worker.notes_without_text(true),
+                }
+            }
+        }
+    }
+
     /// See [`Assembler::stop_tracking_changes`]: [`Pipeline::take_changed`] returns nothing
     /// from now on.
     pub fn stop_tracking_changes(&mut self) {

@@ -87,6 +87,11 @@ impl Front {
         }));
     }
 
+    /// See [`LineParser::notes_without_text`].
+    pub fn notes_without_text(&mut self, yes: bool) {
+        self.parser.notes_without_text(yes);
+    }
+
     /// The end of the input: what the parser still held (after every line: input line 0),
     /// and the lines no record ever claimed.
     pub fn finish(mut self, out: &mut Vec<Parsed>) -> Vec<(u64, String)> {
@@ -129,6 +134,9 @@ struct LineBatch {
     /// Per line: number, end in `bytes`, cut at [`crate::source::MAX_LINE`].
     lines: Vec<(u64, usize, bool)>,
     parsed: Vec<Parsed>,
+    /// See [`LineParser::notes_without_text`]; a batch says it so the worker learns it in
+    /// line order.
+    notes_without_text: bool,
 }
 
 /// A [`Front`] on its own thread, fed batches of lines; its records come back in order.
@@ -139,6 +147,7 @@ pub struct ParseWorker {
     from_worker: Receiver<LineBatch>,
     handle: Option<JoinHandle<Front>>,
     in_flight: usize,
+    notes_without_text: bool,
 }
 
 impl ParseWorker {
@@ -150,6 +159,7 @@ impl ParseWorker {
             .name("smtpscope-parse".into())
             .spawn(move || {
                 for mut batch in lines {
+                    front.notes_without_text(batch.notes_without_text);
                     let mut start = 0;
                     for &(number, end, truncated) in &batch.lines {
                         let text = line_text(&batch.bytes[start..end], truncated);
@@ -169,7 +179,14 @@ impl ParseWorker {
             from_worker,
             handle: Some(handle),
             in_flight: 0,
+            notes_without_text: false,
         })
+    }
+
+    /// See [`LineParser::notes_without_text`]: for the lines queued from now on.
+    pub fn notes_without_text(&mut self, yes: bool) {
+        self.notes_without_text = yes;
+        self.batch.notes_without_text = yes;
     }
 
     /// Queues a line; records parsed meanwhile are handed to `push`, in order.
@@ -188,7 +205,8 @@ impl ParseWorker {
         if self.in_flight >= IN_FLIGHT {
             self.receive(push);
         }
-        let next = self.spare.pop().unwrap_or_default();
+        let mut next = self.spare.pop().unwrap_or_default();
+        next.notes_without_text = self.notes_without_text;
         let batch = std::mem::replace(&mut self.batch, next);
         let sent = self.to_worker.as_ref().is_some_and(|tx| tx.send(batch).is_ok());
         if !sent {

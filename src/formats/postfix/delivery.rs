@@ -65,13 +65,13 @@ impl Parser {
             let conn = self.attempt(proc, line, name, server, qid, e, |_| false);
             conn.connect_failed = true;
             let key = &conn.key;
-            e.push(key, Item::Info(InfoKind::ConnectFailed, text.to_owned()));
+            e.push(key, Item::Info(InfoKind::ConnectFailed, e.note(text)));
         } else if let Some((kind, server)) = connection_note(rest) {
             let conn = self.attempt(proc, line, name, Some(server), qid, e, |c| {
                 !c.has_status && c.quit == 0
             });
             let key = &conn.key;
-            e.push(key, Item::Info(kind, text.to_owned()));
+            e.push(key, Item::Info(kind, e.note(text)));
         } else if let Some(server) = qid.and(remote_said(rest)) {
             let conn = self.attempt(proc, line, name, Some(server), qid, e, |c| {
                 !c.has_status && c.quit == 0
@@ -214,7 +214,7 @@ impl Parser {
                 _ => {
                     if let Some(k) = connection_failure(d.reason).filter(|_| !conn.connect_failed) {
                         conn.connect_failed = true;
-                        e.push(&key, Item::Info(k, d.reason.to_owned()));
+                        e.push(&key, Item::Info(k, e.note(d.reason)));
                     }
                     e.push(&key, Item::Late(kind, text.clone()));
                 }
@@ -340,5 +340,5 @@ fn remote_reply(key: &str, text: &str, rest: &str, e: &mut Emit<'_>) {
         }
     }
     let kind = connection_failure(rest).unwrap_or(InfoKind::Note);
-    e.push(key, Item::Info(kind, text.to_owned()));
+    e.push(key, Item::Info(kind, e.note(text)));
 }

@@ -85,9 +85,25 @@ struct Emit<'r> {
     records: &'r mut Vec<Record>,
     line: u64,
     time: Option<Timestamp>,
+    /// Notes go without their text (see [`LineParser::notes_without_text`]).
+    bare_notes: bool,
 }
 
 impl Emit<'_> {
+    /// The text of a note ([`Item::Info`]): the line, unless notes go without text.
+    fn note(&self, text: &str) -> String {
+        self.note_made(|| text.to_owned())
+    }
+
+    /// As [`Emit::note`], for a text that has to be written.
+    fn note_made(&self, make: impl FnOnce() -> String) -> String {
+        if self.bare_notes {
+            String::new()
+        } else {
+            make()
+        }
+    }
+
     fn push(&mut self, key: &str, item: Item) {
         self.records.push(Record {
             key: key.into(),
@@ -180,6 +196,7 @@ struct Parser {
     /// A pre-connect warning per smtpd process, waiting for the `connect from` it precedes.
     held: FastMap<ProcId, Record>,
     key_uses: FastMap<String, u32>,
+    bare_notes: bool,
 }
 
 impl LineParser for Parser {
@@ -188,6 +205,7 @@ impl LineParser for Parser {
             records,
             line: line.number,
             time: line.wrapper.time,
+            bare_notes: self.bare_notes,
         };
         let Some(program) = line.wrapper.program else {
             e.unparsed(line.text);
@@ -212,11 +230,16 @@ impl LineParser for Parser {
         true
     }
 
+    fn notes_without_text(&mut self, yes: bool) {
+        self.bare_notes = yes;
+    }
+
     fn finish(&mut self, records: &mut Vec<Record>) {
         self.release_all_held(&mut Emit {
             records,
             line: 0,
             time: None,
+            bare_notes: self.bare_notes,
         });
         let mut open: Vec<Outbound> = self
             .outbound

@@ -32,7 +32,7 @@ impl Parser {
                     server: server.map(str::to_owned),
                 },
             );
-            e.push(&key, Item::Info(InfoKind::Connected, text.to_owned()));
+            e.push(&key, Item::Info(InfoKind::Connected, e.note(text)));
             self.postscreen.insert(client.to_owned(), key);
             return;
         }
@@ -57,10 +57,10 @@ impl Parser {
                     let sent = reply.split_once("; from=<").map_or(reply, |(sent, _)| sent);
                     Item::ServerFor(step_of_word(word), sent.to_owned())
                 }
-                None => Item::Info(InfoKind::Rejected, text.to_owned()),
+                None => Item::Info(InfoKind::Rejected, e.note(text)),
             }
         } else {
-            Item::Info(screen_kind(rest), text.to_owned())
+            Item::Info(screen_kind(rest), e.note(text))
         };
         e.push(&key, item);
         if ends {

@@ -42,7 +42,7 @@ impl Parser {
             let conn = self.inbound_conn(proc, line, name, peer_after_from(rest), e);
             mark_failed(conn, step);
             let key = &conn.key;
-            e.push(key, Item::Info(kind, text.to_owned()));
+            e.push(key, Item::Info(kind, e.note(text)));
         } else if let Some(kind) = smtpd_note_kind(rest) {
             let conn = self.inbound_conn(proc, line, name, peer_after_from(rest), e);
             let kind = match kind {
@@ -54,7 +54,7 @@ impl Parser {
                 }
                 _ => kind,
             };
-            e.push(&conn.key, Item::Info(kind, text.to_owned()));
+            e.push(&conn.key, Item::Info(kind, e.note(text)));
         } else {
             self.smtpd_other(proc, text, rest, e);
         }
@@ -68,7 +68,7 @@ impl Parser {
         let peer = peer_at(r).map(|(p, _)| p);
         let conn = self.inbound_conn(proc, line, name, peer, e);
         let key = &conn.key;
-        e.push(key, Item::Info(InfoKind::Connected, line.text.to_owned()));
+        e.push(key, Item::Info(InfoKind::Connected, e.note(line.text)));
     }
 
     /// The connection of this process, opened (with a Begin) when the log did not show its
@@ -117,7 +117,7 @@ impl Parser {
         if !conn.transcript {
             counter_verdicts(&conn, &r[used..], e);
         }
-        e.push(&conn.key, Item::Info(InfoKind::Closed, line.text.to_owned()));
+        e.push(&conn.key, Item::Info(InfoKind::Closed, e.note(line.text)));
         e.push(&conn.key, Item::End);
     }
 
@@ -144,7 +144,7 @@ impl Parser {
         } else {
             InfoKind::Note
         };
-        e.push(&key, Item::Info(kind, line.text.to_owned()));
+        e.push(&key, Item::Info(kind, e.note(line.text)));
         let entry = self.queue.entry(qid.to_owned()).or_default();
         entry.inbound = Some((key, proc));
     }
@@ -176,10 +176,10 @@ impl Parser {
             };
             e.push(key, Item::ServerFor(step, sent.to_owned()));
             if let Some(context) = context {
-                e.push(key, Item::Info(InfoKind::Note, context.to_owned()));
+                e.push(key, Item::Info(InfoKind::Note, e.note(context)));
             }
         } else {
-            e.push(key, Item::Info(InfoKind::Rejected, line.text.to_owned()));
+            e.push(key, Item::Info(InfoKind::Rejected, e.note(line.text)));
         }
     }
 
@@ -203,7 +203,7 @@ impl Parser {
                 } else {
                     InfoKind::Note
                 };
-                e.push(&conn.key, Item::Info(kind, text.to_owned()));
+                e.push(&conn.key, Item::Info(kind, e.note(text)));
             }
             _ => e.unparsed(text),
         }
@@ -234,6 +234,7 @@ fn release(held: Record, e: &mut Emit<'_>) {
             records: e.records,
             line: held.line,
             time: held.time,
+            bare_notes: e.bare_notes,
         };
         e.unparsed(&text);
     }
@@ -330,24 +331,28 @@ fn counter_verdicts(conn: &Inbound, counts: &str, e: &mut Emit<'_>) {
             } else {
                 InfoKind::Rejected
             };
-            let text = format!(
-                "{}={}/{}: {command} was refused {} time(s) (disconnect counters)",
-                c.name,
-                c.ok,
-                c.total,
-                c.total - c.ok
-            );
+            let text = e.note_made(|| {
+                format!(
+                    "{}={}/{}: {command} was refused {} time(s) (disconnect counters)",
+                    c.name,
+                    c.ok,
+                    c.total,
+                    c.total - c.ok
+                )
+            });
             e.push(&conn.key, Item::Info(kind, text));
         }
         if c.name == "auth" && c.ok > 0 && !conn.auth_ok {
-            let text = format!("auth={}: AUTH succeeded (disconnect counters)", c.ok);
+            let text = e.note_made(|| format!("auth={}: AUTH succeeded (disconnect counters)", c.ok));
             e.push(&conn.key, Item::Info(InfoKind::AuthSucceeded, text));
         }
         if matches!(c.name, "data" | "bdat") && c.ok > conn.accepted {
-            let text = format!(
-                "{}={}: message accepted for delivery (disconnect counters)",
-                c.name, c.ok
-            );
+            let text = e.note_made(|| {
+                format!(
+                    "{}={}: message accepted for delivery (disconnect counters)",
+                    c.name, c.ok
+                )
+            });
             e.push(&conn.key, Item::Info(InfoKind::Delivered, text));
         }
     }
