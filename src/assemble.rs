@@ -78,9 +78,10 @@ const SETTLE_CHECK_EVERY: u32 = 4096;
 pub struct Assembler {
     source: Arc<str>,
     format: &'static str,
-    /// Sessions from absolute index `base` on (earlier ones were settled and handed out).
-    sessions: Vec<Session>,
-    tracks: Vec<Track>,
+    /// Sessions from absolute index `base` on (earlier ones were settled and handed out, from
+    /// the front: a queue holds the settle window and no more).
+    sessions: VecDeque<Session>,
+    tracks: VecDeque<Track>,
     base: usize,
     settle: Option<Settle>,
     active: FastMap<Key, usize>,
@@ -95,7 +96,7 @@ pub struct Assembler {
     generated: u32,
     /// Per session: changed since the last [`Assembler::take_changed`]; `changed` lists those
     /// indices, so taking them costs what changed, not what was loaded.
-    dirty: Vec<bool>,
+    dirty: VecDeque<bool>,
     changed: Vec<usize>,
     /// Lines no rule understood: total count and the first [`UNPARSED_KEEP`] of them.
     pub unparsed_count: u64,
@@ -107,8 +108,8 @@ impl Assembler {
         Assembler {
             source,
             format,
-            sessions: Vec::new(),
-            tracks: Vec::new(),
+            sessions: VecDeque::new(),
+            tracks: VecDeque::new(),
             base: 0,
             settle: None,
             active: FastMap::default(),
@@ -117,16 +118,17 @@ impl Assembler {
             reused_keys: FastMap::default(),
             key_hasher: std::hash::RandomState::new(),
             generated: 0,
-            dirty: Vec::new(),
+            dirty: VecDeque::new(),
             changed: Vec::new(),
             unparsed_count: 0,
             unparsed: Vec::new(),
         }
     }
 
-    /// The sessions not handed out yet (all of them unless [`Assembler::settle_after`]).
-    pub fn sessions(&self) -> &[Session] {
-        &self.sessions
+    /// How many sessions are held: all of them, unless [`Assembler::settle_after`] handed
+    /// some out.
+    pub fn held(&self) -> usize {
+        self.sessions.len()
     }
 
     /// Streaming mode for whole files: a session no record has touched for `window` lines is
@@ -198,15 +200,17 @@ impl Assembler {
     /// Hands out, in order, the leading sessions idle for the whole window (all, if `all`).
     fn settle_idle(&mut self, all: bool) {
         let Some(st) = self.settle.as_mut() else { return };
-        while st.next_out < self.base + self.sessions.len() {
-            let rel = st.next_out - self.base;
-            if !all && self.sessions[rel].last_line.saturating_add(st.window) > st.high_line {
+        while let Some(front) = self.sessions.front() {
+            if !all && front.last_line.saturating_add(st.window) > st.high_line {
                 break;
             }
-            let placeholder = Session::new(self.source.clone(), self.format, String::new(), 0);
             // Evaluated when taken, many at a time on two threads (see `take_settled_lines`).
-            let s = std::mem::replace(&mut self.sessions[rel], placeholder);
-            let mut track = std::mem::take(&mut self.tracks[rel]);
+            let s = self.sessions.pop_front().expect("a front session");
+            let mut track = self.tracks.pop_front().unwrap_or_default();
+            self.dirty.pop_front();
+            let index = self.base;
+            self.base += 1;
+            st.next_out = self.base;
             if st.keep_lines {
                 // Lines a parser held and wrote as one record (a block of notes) are inside
                 // the event's range but named by no record: take the ranges too. Such blocks
@@ -219,27 +223,17 @@ impl Assembler {
             track.lines.sort_unstable();
             track.lines.dedup();
             st.ready.push(Settled {
-                index: st.next_out,
+                index,
                 session: s,
                 lines: track.lines,
             });
             let key = track.key;
-            if self.active.get(&key) == Some(&st.next_out) {
+            if self.active.get(&key) == Some(&index) {
                 self.active.remove(&key);
             }
-            if self.last_by_key.get(&key) == Some(&st.next_out) {
+            if self.last_by_key.get(&key) == Some(&index) {
                 self.last_by_key.remove(&key);
             }
-            st.next_out += 1;
-        }
-        // Drop the handed-out front once it is most of the vector, so the moves cost O(1)
-        // per session.
-        let done = st.next_out - self.base;
-        if done > 1024 && done * 2 > self.sessions.len() {
-            self.sessions.drain(..done);
-            self.tracks.drain(..done);
-            self.dirty.drain(..done);
-            self.base = st.next_out;
         }
     }
 
@@ -404,8 +398,8 @@ impl Assembler {
         let mut s = Session::new(self.source.clone(), self.format, id, line);
         // Most sessions have a handful of events: one allocation instead of three growths.
         s.events.reserve(8);
-        self.sessions.push(s);
-        self.tracks.push(Track {
+        self.sessions.push_back(s);
+        self.tracks.push_back(Track {
             key: if self.settle.is_some() {
                 Key::from(key)
             } else {
@@ -413,7 +407,7 @@ impl Assembler {
             },
             ..Track::default()
         });
-        self.dirty.push(false);
+        self.dirty.push_back(false);
         let i = self.base + self.sessions.len() - 1;
         self.mark(i);
         self.active.insert(Key::from(key), i);
@@ -466,7 +460,7 @@ impl Assembler {
         for &i in &rel {
             self.dirty[i] = false;
         }
-        evaluate_all(&mut self.sessions, &rel);
+        evaluate_all(self.sessions.make_contiguous(), &rel);
         out
     }
 
@@ -474,9 +468,8 @@ impl Assembler {
     /// streaming mode: those not handed out yet, after the settled ones still queued).
     pub fn finish(mut self) -> AssemblyResult {
         if let Some(st) = self.settle.take() {
-            let done = st.next_out - self.base;
             let mut sessions: Vec<Session> = st.ready.into_iter().map(|s| s.session).collect();
-            sessions.extend(self.sessions.drain(done..));
+            sessions.extend(self.sessions);
             evaluate_each(&mut sessions.iter_mut().collect::<Vec<_>>(), true);
             return AssemblyResult {
                 sessions,
@@ -487,7 +480,7 @@ impl Assembler {
         }
         let changed = self.take_changed();
         AssemblyResult {
-            sessions: self.sessions,
+            sessions: self.sessions.into(),
             changed,
             unparsed_count: self.unparsed_count,
             unparsed: self.unparsed,
@@ -974,8 +967,10 @@ mod item_tests {
                 });
             }
             out += a.take_settled().len();
-            // Only the window and the not-yet-drained front stay in memory.
-            assert!(a.sessions().len() < 3 * 1024, "{} kept", a.sessions().len());
+            // Only the window (34 sessions) and those opened since the last look stay in
+            // memory: nothing settled lingers.
+            let bound = SETTLE_CHECK_EVERY as usize / 2 + 40;
+            assert!(a.held() <= bound, "{} kept", a.held());
         }
         assert!(out > 17_000, "{out} handed out while reading");
         let rest = a.finish().sessions;

@@ -342,11 +342,6 @@ impl Pipeline {
         &self.report
     }
 
-    /// The sessions assembled so far (statuses as of the last [`Pipeline::take_changed`]).
-    pub fn sessions(&self) -> &[Session] {
-        self.parser.as_ref().map_or(&[], |p| p.2.sessions())
-    }
-
     /// Ends the source: detects on what is held if needed, flushes the parser, evaluates.
     pub fn finish(self) -> Result<(Vec<Session>, SourceReport), LoadError> {
         self.finish_changed()

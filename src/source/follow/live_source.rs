@@ -70,7 +70,10 @@ impl LiveSource {
             return Ok(());
         }
         for index in self.pipe.take_changed() {
-            let session = Box::new(self.pipe.sessions()[index].clone());
+            let Some(session) = self.pipe.session(index) else {
+                continue;
+            };
+            let session = Box::new(session.clone());
             tx.send(Update::Session {
                 source: self.n,
                 index,
