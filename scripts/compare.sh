@@ -25,7 +25,8 @@ cargo build --quiet --release --bin smtpscope
 smtpscope=target/release/smtpscope
 
 cat "$file" > /dev/null # warm the page cache
-size=$(stat -c %s "$file")
+# -L: the size of the file a symlink names, not of the link.
+size=$(stat -L -c %s "$file")
 printf 'file: %s (%.0f MiB), %s cores\n\n' "$file" "$(echo "$size / 1048576" | bc -l)" "$(nproc)"
 printf '%-28s %9s %9s %10s\n' tool seconds 'RSS MiB' 'vs --list'
 
