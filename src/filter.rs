@@ -167,6 +167,11 @@ pub trait Filterable {
     fn end(&self) -> Option<Timestamp>;
     /// True when `each` is true for some reply code of the session.
     fn any_reply(&self, each: &mut dyn FnMut(crate::model::ReplyCode) -> bool) -> bool;
+    /// Whether some reply code starts with the digit `class`, when the answer is at hand
+    /// without looking at every reply (a compact row keeps it for 4 and 5); else `None`.
+    fn has_reply_class(&self, _class: u8) -> Option<bool> {
+        None
+    }
     /// See [`session_contains`]; `needle` is lowercase.
     fn contains_text(&self, needle: &str) -> bool;
 }
@@ -198,7 +203,18 @@ impl Term {
         match self {
             Term::Not(t) => !t.matches(s),
             Term::Any(ts) => ts.iter().any(|t| t.matches(s)),
-            Term::Basic(p) => s.any_reply(&mut |c| p.matches(c.basic)),
+            Term::Basic(p) => {
+                // `5xx` over a million rows: answered from the rows' bits, not their codes.
+                if let Some(known) = p.0[0].and_then(|class| s.has_reply_class(class)) {
+                    if !known {
+                        return false;
+                    }
+                    if p.0[1..].iter().all(Option::is_none) {
+                        return true;
+                    }
+                }
+                s.any_reply(&mut |c| p.matches(c.basic))
+            }
             Term::Enhanced(p) => s.any_reply(&mut |c| c.enhanced.is_some_and(|e| p.matches(e))),
             Term::Status(st) => s.status() == *st,
             Term::Text(t) => s.contains_text(t),

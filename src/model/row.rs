@@ -27,6 +27,10 @@ const HAS_END: u8 = 4;
 const END_DATED: u8 = 8;
 const ZONED: u8 = 16;
 const CLOSED: u8 = 32;
+/// Some reply of the session is a 4xx / a 5xx: the `4xx` and `5xx` filters answer from the
+/// row without reading its codes in the arena.
+const HAS_4XX: u8 = 64;
+const HAS_5XX: u8 = 128;
 
 /// The compact form of one session: 32 bytes. Variable-length and rarely read parts live in a
 /// [`RowArena`].
@@ -110,6 +114,13 @@ impl SessionRow {
             .filter(|e| e.kind == EventKind::Reply)
             .filter_map(|e| e.code)
             .collect();
+        for c in &replies {
+            match c.basic / 100 {
+                4 => flags |= HAS_4XX,
+                5 => flags |= HAS_5XX,
+                _ => {}
+            }
+        }
         let head = Head {
             last_delta: s.last_line.wrapping_sub(s.first_line),
             end: (s.end.is_some()).then_some((end_s.wrapping_sub(start_s), end_ns)),
@@ -140,6 +151,16 @@ impl SessionRow {
 
     pub fn closed(&self) -> bool {
         self.flags & CLOSED != 0
+    }
+
+    /// Whether some reply code of the row starts with `class`, for the classes the row keeps
+    /// a bit for (4 and 5); `None` for the others (read the codes from the arena).
+    pub fn has_reply_class(&self, class: u8) -> Option<bool> {
+        match class {
+            4 => Some(self.flags & HAS_4XX != 0),
+            5 => Some(self.flags & HAS_5XX != 0),
+            _ => None,
+        }
     }
 
     /// Everything else the row knows, from `arena` (the arena it was built in or moved to).

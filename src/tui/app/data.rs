@@ -318,6 +318,9 @@ impl Filterable for Candidate<'_> {
             Body::Row(r) => r.head(self.arena).end,
         }
     }
+    fn has_reply_class(&self, class: u8) -> Option<bool> {
+        self.row().and_then(|r| r.has_reply_class(class))
+    }
     fn any_reply(&self, each: &mut dyn FnMut(ReplyCode) -> bool) -> bool {
         match (self.body, self.row()) {
             (Body::Whole(s), _) => s.any_reply(each),

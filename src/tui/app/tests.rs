@@ -312,6 +312,43 @@ fn real_loader_matches_load_all(compact_from: u64) {
     assert_eq!(a.sources[0].unparsed, 1);
 }
 
+/// Every sample as compact rows: each code filter keeps the sessions it keeps of whole ones
+/// (rows answer `4xx`/`5xx` from two bits, the rest from their codes in the arena).
+#[test]
+fn code_filters_answer_from_rows_as_from_whole_sessions() {
+    use crate::load::{load_all, LoadOptions};
+    use crate::source::Input;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs");
+    let mut inputs: Vec<Input> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| Input::File(e.unwrap().path()))
+        .collect();
+    inputs.sort_by_key(|i| i.name());
+    let expected = load_all(&inputs, &LoadOptions::default());
+    let rx = crate::feed::spawn_loader_compacting(inputs, LoadOptions::default(), 0);
+    let mut a = App::new(Options::default(), None);
+    for u in rx {
+        a.update(Action::Feed(vec![u]));
+    }
+    assert!(a.done);
+    let rows = a
+        .entries
+        .iter()
+        .filter(|e| matches!(e.body, Body::Row(_)))
+        .count();
+    assert!(rows > 100, "{rows} sessions kept as rows");
+    for filter in [
+        "5xx", "4xx", "2xx", "55x", "535", "45x", "!5xx", "!4xx", "4xx,5xx", "5.7.*",
+    ] {
+        let f = crate::filter::Filter::parse(filter).unwrap();
+        let want = expected.sessions.iter().filter(|s| f.matches(s)).count();
+        a.filter = Some(f);
+        a.refilter();
+        assert_eq!(a.visible_len(), want, "{filter}");
+        assert!(want > 0, "{filter}: the samples have none to find");
+    }
+}
+
 /// A live-tail viewer (`-f`) fed the test sessions without `Done`, at a fixed time.
 fn live_app(t0: std::time::Instant) -> App {
     let mut a = App::new(
