@@ -242,3 +242,49 @@ fn ids_read_back_exactly_and_shared_stems_cost_a_few_bytes() {
     assert_eq!((stems, no_stems), (1, 0));
     assert!(shared + 10 <= unique, "{shared} against {unique} bytes a row");
 }
+
+/// The display order compares rows by their stored seconds and nanoseconds: that must order
+/// them exactly as their start times do, before and after 1970 and to the nanosecond, and
+/// leave undated and timeless rows out.
+#[test]
+fn the_order_key_orders_rows_as_their_start_times() {
+    let mut arena = RowArena::new();
+    let stamps = [
+        "1969-12-31T23:59:59.999999999",
+        "1970-01-01T00:00:00",
+        "2026-11-22T10:00:01.250",
+        "2026-11-22T10:00:01.250000001",
+        "2026-11-22T10:00:02",
+        "2099-01-01T00:00:00",
+    ];
+    let mut rows = Vec::new();
+    for (i, stamp) in stamps.iter().enumerate() {
+        let mut s = Session::new("f".into(), "x", format!("s{i}"), 1);
+        s.start = crate::model::parse_iso_local(stamp).map(Timestamp::local);
+        assert!(s.start.is_some(), "{stamp}");
+        rows.push(SessionRow::new(&s, &[1], &mut arena));
+    }
+    for a in &rows {
+        for b in &rows {
+            assert_eq!(
+                a.dated_start_key().cmp(&b.dated_start_key()),
+                a.start_when().cmp(&b.start_when()),
+            );
+        }
+    }
+    let mut undated = Session::new("f".into(), "x", "u".into(), 1);
+    undated.start = rows[2].start_when().map(|(when, _)| Timestamp {
+        when,
+        has_date: false,
+        offset: None,
+    });
+    assert_eq!(
+        SessionRow::new(&undated, &[1], &mut arena).dated_start_key(),
+        None
+    );
+    let timeless = Session::new("f".into(), "x", "t".into(), 1);
+    assert_eq!(
+        SessionRow::new(&timeless, &[1], &mut arena).dated_start_key(),
+        None
+    );
+}

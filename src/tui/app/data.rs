@@ -134,7 +134,7 @@ impl App {
             source,
             body,
             arena: &self.arena,
-            reread: self.rereads.get(&source).map(|r| &**r),
+            rereads: &self.rereads,
             text_hits: &self.text_hits,
         }
     }
@@ -181,7 +181,7 @@ impl App {
                     source,
                     body: &e.body,
                     arena,
-                    reread: rereads.get(&source).map(|r| &**r),
+                    rereads,
                     text_hits,
                 };
                 let shown = passes(failed_only, filter, &c);
@@ -247,8 +247,14 @@ impl App {
 }
 
 /// Display order: dated sessions by start, then the rest; ties by source and position.
-fn sort_key(e: &Entry) -> (bool, Option<chrono::NaiveDateTime>, (usize, usize)) {
-    let dated = e.body.start_when().filter(|t| t.1).map(|t| t.0);
+fn sort_key(e: &Entry) -> (bool, Option<(i64, u32)>, (usize, usize)) {
+    let dated = match &e.body {
+        Body::Whole(s) => s.start.filter(|t| t.has_date).map(|t| {
+            let utc = t.when.and_utc();
+            (utc.timestamp(), utc.timestamp_subsec_nanos())
+        }),
+        Body::Row(r) => r.dated_start_key(),
+    };
     (dated.is_none(), dated, e.key())
 }
 
@@ -289,7 +295,8 @@ struct Candidate<'a> {
     source: usize,
     body: &'a Body,
     arena: &'a RowArena,
-    reread: Option<&'a Reread>,
+    /// Looked up only by a text term: a million rows filtered by code need no lookup.
+    rereads: &'a HashMap<usize, std::sync::Arc<Reread>>,
     text_hits: &'a HashMap<(usize, String), (Vec<u64>, u64)>,
 }
 
@@ -331,7 +338,8 @@ impl Filterable for Candidate<'_> {
     /// A compact row matches text in its log lines or its id (the file was searched once,
     /// see `search_files_for_text`); a row newer than that search is read back.
     fn contains_text(&self, needle: &str) -> bool {
-        let (row, reread) = match (self.body, self.row(), self.reread) {
+        let reread = self.rereads.get(&self.source).map(|r| &**r);
+        let (row, reread) = match (self.body, self.row(), reread) {
             (Body::Whole(s), _, _) => return s.contains_text(needle),
             (_, Some(r), Some(reread)) => (r, reread),
             _ => return false,
