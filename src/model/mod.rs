@@ -231,11 +231,22 @@ impl Session {
 
     /// `client → server` as far as known, for one-line views.
     pub fn peers(&self) -> String {
-        match (&self.client, &self.server) {
-            (Some(c), Some(s)) => format!("{c} → {s}"),
-            (Some(c), None) => c.clone(),
-            (None, Some(s)) => format!("→ {s}"),
-            (None, None) => String::new(),
+        let mut out = String::new();
+        self.write_peers(&mut out);
+        out
+    }
+
+    /// As [`Session::peers`], appended to `out` (the list writes a million of them).
+    pub fn write_peers(&self, out: &mut String) {
+        if let Some(c) = &self.client {
+            out.push_str(c);
+            if self.server.is_some() {
+                out.push(' ');
+            }
+        }
+        if let Some(s) = &self.server {
+            out.push_str("→ ");
+            out.push_str(s);
         }
     }
 }
