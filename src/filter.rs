@@ -279,23 +279,23 @@ pub fn contains_ci(hay: &str, needle: &str) -> bool {
     if !needle.is_ascii() {
         return hay.to_lowercase().contains(needle);
     }
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    if n.len() > h.len() {
-        return false;
-    }
-    let first = n[0];
+    find_ascii_ci(hay, needle.as_bytes()).is_some()
+}
+
+/// Where `needle` (lowercase ASCII, not empty) first occurs in `hay`, ignoring ASCII case:
+/// the byte offset `hay.to_ascii_lowercase().find(needle)` gives, without the copy.
+pub fn find_ascii_ci(hay: &str, needle: &[u8]) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle);
+    let first = *n.first()?;
     let mut from = 0;
-    while let Some(pos) = memchr::memchr2(first, first.to_ascii_uppercase(), &h[from..]) {
+    while let Some(pos) = memchr::memchr2(first, first.to_ascii_uppercase(), h.get(from..)?) {
         let at = from + pos;
-        if at + n.len() > h.len() {
-            return false;
-        }
-        if h[at..at + n.len()].eq_ignore_ascii_case(n) {
-            return true;
+        if h.get(at..at + n.len())?.eq_ignore_ascii_case(n) {
+            return Some(at);
         }
         from = at + 1;
     }
-    false
+    None
 }
 
 /// Splits on whitespace; `"double quotes"` keep spaces inside one text word.

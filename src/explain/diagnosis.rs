@@ -215,17 +215,17 @@ fn is_final_acceptance(e: &Event) -> bool {
 
 /// `queued as 4XkQ2p1Rz9z9sVd`, `Queued mail for delivery -> 1a2b`, `id=1a2b-000X`.
 pub fn queue_id(text: &str) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
-    let at = lower
-        .find("queued as ")
+    use crate::filter::find_ascii_ci;
+    let at = find_ascii_ci(text, b"queued as ")
         .map(|i| i + 10)
-        .or_else(|| lower.find("id=").map(|i| i + 3))?;
-    let id: String = text[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
-        .collect();
-    let id = id.trim_end_matches('.').to_owned();
-    (id.len() >= 4).then_some(id)
+        .or_else(|| find_ascii_ci(text, b"id=").map(|i| i + 3))?;
+    // Every byte an id is made of is ASCII, so the id ends at the first other byte.
+    let len = text.as_bytes()[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@'))
+        .count();
+    let id = text[at..at + len].trim_end_matches('.');
+    (id.len() >= 4).then(|| id.to_owned())
 }
 
 fn no_message(session: &Session, server: &str) -> String {
@@ -407,5 +407,63 @@ fn short_text(ev: &Event) -> String {
         format!("{}…", t.chars().take(100).collect::<String>())
     } else {
         t.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::queue_id;
+
+    /// `queue_id` as first written, on a lowercased copy: the copy-free search must find the
+    /// same id in every text.
+    fn queue_id_on_a_lowercase_copy(text: &str) -> Option<String> {
+        let lower = text.to_ascii_lowercase();
+        let at = lower
+            .find("queued as ")
+            .map(|i| i + 10)
+            .or_else(|| lower.find("id=").map(|i| i + 3))?;
+        let id: String = text[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
+            .collect();
+        let id = id.trim_end_matches('.').to_owned();
+        (id.len() >= 4).then_some(id)
+    }
+
+    #[test]
+    fn finds_the_id_a_lowercase_copy_finds() {
+        let pieces = [
+            "250 2.0.0 Ok: ",
+            "Queued as ",
+            "queued AS ",
+            "id=",
+            "ID=",
+            "4F1C2D3E4A",
+            "ab",
+            ".",
+            "..",
+            "é",
+            " ",
+            "-x_y@h",
+            "queued as",
+            "i",
+            "d=",
+            "ü1234",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut found = 0;
+        for _ in 0..30_000 {
+            let mut text = String::new();
+            for _ in 0..1 + seed % 7 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            let want = queue_id_on_a_lowercase_copy(&text);
+            found += usize::from(want.is_some());
+            assert_eq!(queue_id(&text), want, "{text:?}");
+        }
+        assert!(found > 3000, "only {found} texts with an id");
     }
 }
