@@ -178,8 +178,12 @@ fn onward_problem(s: &Session) -> Option<String> {
 }
 
 /// Ends the sentence and escapes control characters of quoted log text.
-fn finish(s: String) -> String {
-    let mut s = crate::sanitize::escape_controls(s.trim_end()).into_owned();
+fn finish(mut s: String) -> String {
+    // Most sentences need no escape: keep their buffer instead of copying it.
+    s.truncate(s.trim_end().len());
+    if let std::borrow::Cow::Owned(safe) = crate::sanitize::escape_controls(&s) {
+        s = safe;
+    }
     if !s.ends_with(['.', '!', '?']) {
         s.push('.');
     }
@@ -192,19 +196,25 @@ fn delivered(session: &Session, server: &str, decisive: Option<&Event>) -> Strin
         .iter()
         .filter(|e| is_final_acceptance(e) || e.kind == EventKind::Info(InfoKind::Delivered))
         .count();
-    let code = decisive
-        .and_then(|e| e.code)
-        .map(|c| format!(" ({c})"))
-        .unwrap_or_default();
-    let queued = decisive
-        .and_then(|e| queue_id(&e.text))
-        .map(|q| format!(", queued as {q}"))
-        .unwrap_or_default();
+    // One buffer, written in place: nearly every session of a big log ends here.
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(64 + server.len());
     if accepted > 1 {
-        format!("{accepted} messages accepted by {server}{code}")
+        let _ = write!(out, "{accepted} messages accepted by {server}");
     } else {
-        format!("Message accepted by {server}{code}{queued}")
+        out.push_str("Message accepted by ");
+        out.push_str(server);
     }
+    if let Some(c) = decisive.and_then(|e| e.code) {
+        let _ = write!(out, " ({c})");
+    }
+    if accepted <= 1 {
+        if let Some(q) = decisive.and_then(|e| queue_id(&e.text)) {
+            out.push_str(", queued as ");
+            out.push_str(&q);
+        }
+    }
+    out
 }
 
 fn is_final_acceptance(e: &Event) -> bool {
