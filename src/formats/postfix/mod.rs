@@ -263,13 +263,24 @@ impl Parser {
     /// A key no earlier connection used: `smtpd[4242]`, then `smtpd[4242]#2` when the pid is
     /// reused, so late lines reach the right connection.
     fn new_key(&mut self, base: String) -> String {
-        let n = self.key_uses.entry(base.clone()).or_insert(0);
-        *n += 1;
-        if *n == 1 {
-            base
-        } else {
-            format!("{base}#{n}")
+        // A pid is reused thousands of times in a big log: look it up without a copy, and
+        // write the number onto the base itself.
+        let n = match self.key_uses.get_mut(base.as_str()) {
+            Some(n) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                self.key_uses.insert(base.clone(), 1);
+                1
+            }
+        };
+        let mut key = base;
+        if n > 1 {
+            use std::fmt::Write as _;
+            let _ = write!(key, "#{n}");
         }
+        key
     }
 }
 
