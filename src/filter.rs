@@ -7,7 +7,7 @@
 //! reply in it carries that code, not only the decisive one: searching `535` finds a failed
 //! login the client later recovered from. `!2xx` therefore means "no 2xx reply at all".
 
-use crate::model::{Enhanced, Event, EventKind, Session, Status, Timestamp};
+use crate::model::{Enhanced, Event, Session, Status, Timestamp};
 use chrono::{Duration, Local, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use std::fmt;
 
@@ -187,11 +187,7 @@ impl Filterable for Session {
         self.end
     }
     fn any_reply(&self, each: &mut dyn FnMut(crate::model::ReplyCode) -> bool) -> bool {
-        self.events
-            .iter()
-            .filter(|e| e.kind == EventKind::Reply)
-            .filter_map(|e| e.code)
-            .any(each)
+        self.reply_codes().any(each)
     }
     fn contains_text(&self, needle: &str) -> bool {
         session_contains(self, needle)

@@ -7,7 +7,7 @@
 mod loggen;
 
 use smtpscope::load::{load_reader, LoadOptions, Pipeline};
-use smtpscope::model::{EventKind, RowArena, SessionRow};
+use smtpscope::model::{RowArena, SessionRow};
 use smtpscope::output::json::session_json;
 use smtpscope::reread::{Reread, RowBuilder};
 use smtpscope::source::LineReader;
@@ -77,12 +77,7 @@ fn check(path: &Path, window: u64) -> usize {
         assert_eq!(row.start_when(), want.start.map(|t| (t.when, t.has_date)));
         let extra = arena.extra(row);
         assert_eq!(extra.id, want.id);
-        let replies: Vec<_> = want
-            .events
-            .iter()
-            .filter(|e| e.kind == EventKind::Reply)
-            .filter_map(|e| e.code)
-            .collect();
+        let replies: Vec<_> = want.reply_codes().collect();
         assert_eq!(extra.replies, replies, "{}: codes of {}", path.display(), want.id);
         assert_eq!(
             (row.first_line, head.last_line),

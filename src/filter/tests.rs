@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::Status;
+use crate::model::{EventKind, Status};
 use crate::testdata::all_sessions;
 
 fn now() -> (NaiveDateTime, NaiveDateTime) {

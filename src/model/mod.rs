@@ -229,6 +229,15 @@ impl Session {
         self.summary.clear();
     }
 
+    /// The codes of the server's replies, in order: what code filters match and compact rows
+    /// keep.
+    pub fn reply_codes(&self) -> impl Iterator<Item = ReplyCode> + '_ {
+        self.events
+            .iter()
+            .filter(|e| e.kind == EventKind::Reply)
+            .filter_map(|e| e.code)
+    }
+
     /// `client → server` as far as known, for one-line views.
     pub fn peers(&self) -> String {
         let mut out = String::new();

@@ -8,7 +8,7 @@
 //! numbers) is varint-encoded in a [`RowArena`], read when asked for. Where reading back
 //! starts in the file is shared by all rows of a file (`crate::reread::Checkpoints`).
 
-use super::{Enhanced, EventKind, Outcome, ReplyCode, Session, Status, Timestamp};
+use super::{Enhanced, Outcome, ReplyCode, Session, Status, Timestamp};
 use crate::fasthash::FastMap;
 use chrono::{DateTime, NaiveDateTime};
 
@@ -108,12 +108,7 @@ impl SessionRow {
             flags |= CLOSED;
         }
         let decisive = s.decisive_code();
-        let replies: Vec<ReplyCode> = s
-            .events
-            .iter()
-            .filter(|e| e.kind == EventKind::Reply)
-            .filter_map(|e| e.code)
-            .collect();
+        let replies: Vec<ReplyCode> = s.reply_codes().collect();
         for c in &replies {
             match c.basic / 100 {
                 4 => flags |= HAS_4XX,

@@ -1,7 +1,7 @@
 //! Tests of compact rows and their arena (kept apart: the module itself is long enough).
 
 use super::*;
-use crate::model::{Direction, Event, Verdict};
+use crate::model::{Direction, Event, EventKind, Verdict};
 
 fn reply(text: &str) -> Event {
     let mut ev = Event::new(12, None, Direction::Server, EventKind::Reply, text.into());
