@@ -153,16 +153,37 @@ pub struct Counter<'a> {
 
 /// The counters after the peer on a `disconnect from x[ip] ehlo=1 auth=0/1 commands=1/2` line.
 pub fn counters(after_peer: &str) -> impl Iterator<Item = Counter<'_>> {
+    // Plain byte scans (tokens are a few bytes, shorter than a vector search pays off on):
+    // every connection of a big log ends with such a line.
     after_peer.split_ascii_whitespace().filter_map(|tok| {
-        let (name, val) = tok.split_once('=')?;
-        let (ok, total) = match val.split_once('/') {
-            Some((a, b)) => (a.parse().ok()?, b.parse().ok()?),
+        let b = tok.as_bytes();
+        let eq = b.iter().position(|&c| c == b'=')?;
+        let val = &b[eq + 1..];
+        let (ok, total) = match val.iter().position(|&c| c == b'/') {
+            Some(slash) => (count(&val[..slash])?, count(&val[slash + 1..])?),
             None => {
-                let n = val.parse().ok()?;
+                let n = count(val)?;
                 (n, n)
             }
         };
-        Some(Counter { name, ok, total })
+        Some(Counter {
+            name: &tok[..eq],
+            ok,
+            total,
+        })
+    })
+}
+
+/// A counter's number as `u32::from_str` reads it (an optional `+`, then digits, no overflow).
+fn count(b: &[u8]) -> Option<u32> {
+    let digits = b.strip_prefix(b"+").unwrap_or(b);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |n, &d| {
+        d.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(u32::from(d - b'0')))
+            .flatten()
     })
 }
 
@@ -282,6 +303,64 @@ mod tests {
             step_in_reply_to("x (in reply to end of DATA command)"),
             Some(Step::DataEnd)
         );
+    }
+
+    /// `counters` as first written, with `split_once` and `str::parse`: the byte scans must
+    /// read every counter line the same.
+    fn counters_by_parse(after_peer: &str) -> Vec<(&str, u32, u32)> {
+        after_peer
+            .split_ascii_whitespace()
+            .filter_map(|tok| {
+                let (name, val) = tok.split_once('=')?;
+                let (ok, total) = match val.split_once('/') {
+                    Some((a, b)) => (a.parse().ok()?, b.parse().ok()?),
+                    None => {
+                        let n = val.parse().ok()?;
+                        (n, n)
+                    }
+                };
+                Some((name, ok, total))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn counters_read_as_str_parse_reads_them() {
+        let pieces = [
+            " ",
+            "ehlo",
+            "=",
+            "/",
+            "1",
+            "0",
+            "+",
+            "-",
+            "4294967295",
+            "4294967296",
+            "é",
+            "\t",
+            "x",
+            "==",
+            " rcpt=1",
+            " auth=0/1",
+            " commands=2/3",
+        ];
+        let mut seed: u64 = 0x1234_5678_9abc_def1;
+        let mut read = 0;
+        for _ in 0..50_000 {
+            let mut text = String::new();
+            for _ in 0..1 + seed % 12 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            let got: Vec<_> = counters(&text).map(|c| (c.name, c.ok, c.total)).collect();
+            let want = counters_by_parse(&text);
+            read += want.len();
+            assert_eq!(got, want, "{text:?}");
+        }
+        assert!(read > 5_000, "only {read} counters read");
     }
 
     #[test]
