@@ -888,17 +888,8 @@ mod tests {
             "said: 421 ",
             " 250-2.0.0",
         ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut found = 0;
-        for _ in 0..20_000 {
-            let mut text = String::new();
-            for _ in 0..(seed % 12) {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
-            }
-            seed = seed.wrapping_add(1);
+        for text in crate::testdata::texts_from(&pieces, 12, 20_000) {
             let want = find_reply_code_plainly(&text);
             found += usize::from(want.is_some());
             assert_eq!(find_reply_code(&text), want, "{text:?}");

@@ -178,3 +178,25 @@ pub const FORMATS: &[&str] = &[
     "smartermail-smtp",
     "outlook-express",
 ];
+
+/// `count` texts, each a run of up to `max_pieces` of `pieces` picked by a fixed xorshift
+/// sequence (every run tests the same texts): inputs for holding a fast scan to the plain
+/// code it replaced.
+pub fn texts_from<'p>(
+    pieces: &'p [&'p str],
+    max_pieces: u64,
+    count: usize,
+) -> impl Iterator<Item = String> + 'p {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..count).map(move |_| {
+        let mut text = String::new();
+        for _ in 0..1 + seed % max_pieces {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+        }
+        seed = seed.wrapping_add(1);
+        text
+    })
+}

@@ -460,16 +460,8 @@ mod tests {
             "d=",
             "ü1234",
         ];
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
         let mut found = 0;
-        for _ in 0..30_000 {
-            let mut text = String::new();
-            for _ in 0..1 + seed % 7 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
-            }
+        for text in crate::testdata::texts_from(&pieces, 7, 30_000) {
             let want = queue_id_on_a_lowercase_copy(&text);
             found += usize::from(want.is_some());
             assert_eq!(queue_id(&text), want, "{text:?}");

@@ -345,16 +345,8 @@ mod tests {
             " auth=0/1",
             " commands=2/3",
         ];
-        let mut seed: u64 = 0x1234_5678_9abc_def1;
         let mut read = 0;
-        for _ in 0..50_000 {
-            let mut text = String::new();
-            for _ in 0..1 + seed % 12 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
-            }
+        for text in crate::testdata::texts_from(&pieces, 12, 50_000) {
             let got: Vec<_> = counters(&text).map(|c| (c.name, c.ok, c.total)).collect();
             let want = counters_by_parse(&text);
             read += want.len();
