@@ -888,12 +888,12 @@ mod tests {
             "said: 421 ",
             " 250-2.0.0",
         ];
-        let mut found = 0;
-        for text in crate::testdata::texts_from(&pieces, 12, 20_000) {
-            let want = find_reply_code_plainly(&text);
-            found += usize::from(want.is_some());
-            assert_eq!(find_reply_code(&text), want, "{text:?}");
-        }
+        let found = crate::testdata::assert_same_on_texts(
+            (&pieces, 12, 20_000),
+            find_reply_code,
+            find_reply_code_plainly,
+            |code| usize::from(code.is_some()),
+        );
         // The texts really hold codes, not just noise.
         assert!(found > 1000, "{found}");
     }

@@ -179,14 +179,28 @@ pub const FORMATS: &[&str] = &[
     "outlook-express",
 ];
 
+/// Holds `fast` to `plain` on the texts of [`texts_from`], panicking at the first text they
+/// read differently; returns the sum of `hits` over the answers, so a test can check that the
+/// texts held what it meant to test (codes, ids, counters), not only noise.
+pub fn assert_same_on_texts<T: PartialEq + std::fmt::Debug>(
+    (pieces, max_pieces, count): (&[&str], u64, usize),
+    fast: impl Fn(&str) -> T,
+    plain: impl Fn(&str) -> T,
+    hits: impl Fn(&T) -> usize,
+) -> usize {
+    let mut total = 0;
+    for text in texts_from(pieces, max_pieces, count) {
+        let want = plain(&text);
+        total += hits(&want);
+        assert_eq!(fast(&text), want, "{text:?}");
+    }
+    total
+}
+
 /// `count` texts, each a run of up to `max_pieces` of `pieces` picked by a fixed xorshift
 /// sequence (every run tests the same texts): inputs for holding a fast scan to the plain
 /// code it replaced.
-pub fn texts_from<'p>(
-    pieces: &'p [&'p str],
-    max_pieces: u64,
-    count: usize,
-) -> impl Iterator<Item = String> + 'p {
+fn texts_from<'p>(pieces: &'p [&'p str], max_pieces: u64, count: usize) -> impl Iterator<Item = String> + 'p {
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     (0..count).map(move |_| {
         let mut text = String::new();

@@ -460,12 +460,12 @@ mod tests {
             "d=",
             "ü1234",
         ];
-        let mut found = 0;
-        for text in crate::testdata::texts_from(&pieces, 7, 30_000) {
-            let want = queue_id_on_a_lowercase_copy(&text);
-            found += usize::from(want.is_some());
-            assert_eq!(queue_id(&text), want, "{text:?}");
-        }
+        let found = crate::testdata::assert_same_on_texts(
+            (&pieces, 7, 30_000),
+            queue_id,
+            queue_id_on_a_lowercase_copy,
+            |id| usize::from(id.is_some()),
+        );
         assert!(found > 3000, "only {found} texts with an id");
     }
 }
