@@ -74,6 +74,36 @@ const HELD_BLOCK_MAX: u64 = 64;
 /// How many records pass between two looks for settled sessions.
 const SETTLE_CHECK_EVERY: u32 = 4096;
 
+/// What the assembler reads out of a note's text (its reply code, the credentials to mask),
+/// worked out beforehand by [`prepare`]: a big log's notes can be scanned on the parsing
+/// thread, which has time to spare, instead of on the assembling thread, which has none.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Prepared {
+    /// Not a note, or not scanned yet: [`Assembler::push_prepared`] scans it itself.
+    #[default]
+    Not,
+    Note {
+        /// Only for [`Item::Late`]: a delivery result quotes the remote's reply.
+        code: Option<ReplyCode>,
+        secret: Option<std::ops::Range<usize>>,
+    },
+}
+
+/// Scans a record's note text as [`Assembler::push`] would; any thread may call it.
+pub fn prepare(item: &Item) -> Prepared {
+    match item {
+        Item::Late(_, text) => Prepared::Note {
+            code: find_reply_code(text),
+            secret: auth_argument_in(text),
+        },
+        Item::Info(_, text) => Prepared::Note {
+            code: None,
+            secret: auth_argument_in(text),
+        },
+        _ => Prepared::Not,
+    }
+}
+
 /// Groups records into sessions.
 pub struct Assembler {
     source: Arc<str>,
@@ -170,12 +200,17 @@ impl Assembler {
         self.take_settled_lines().into_iter().map(|s| s.session).collect()
     }
 
-    /// As [`Assembler::take_settled`], with each session's index and lines.
-    pub fn take_settled_lines(&mut self) -> Vec<Settled> {
-        let mut ready = match self.settle.as_mut() {
+    /// The sessions settled since the last call, in order, not evaluated yet.
+    pub fn take_ready(&mut self) -> Vec<Settled> {
+        match self.settle.as_mut() {
             Some(st) => std::mem::take(&mut st.ready),
             None => Vec::new(),
-        };
+        }
+    }
+
+    /// As [`Assembler::take_settled`], with each session's index and lines.
+    pub fn take_settled_lines(&mut self) -> Vec<Settled> {
+        let mut ready = self.take_ready();
         let mut sessions: Vec<&mut Session> = ready.iter_mut().map(|s| &mut s.session).collect();
         // Sessions with their lines become rows: no summary (see `Session::evaluate_status`).
         let summaries = !self.settle.as_ref().is_some_and(|st| st.keep_lines);
@@ -246,6 +281,11 @@ impl Assembler {
     }
 
     pub fn push(&mut self, rec: Record) {
+        self.push_prepared(rec, Prepared::Not);
+    }
+
+    /// As [`Assembler::push`], with the note scanned beforehand ([`prepare`] of the same item).
+    pub fn push_prepared(&mut self, rec: Record, prepared: Prepared) {
         if let Some(st) = self.settle.as_mut() {
             st.high_line = st.high_line.max(rec.line);
             st.since_check += 1;
@@ -348,9 +388,13 @@ impl Assembler {
             }
             Item::Secret(kind, text) => secret_note(s, rec.line, rec.time, kind, text),
             Item::Late(kind, text) => {
+                let (code, secret) = match prepared {
+                    Prepared::Note { code, secret } => (code, secret),
+                    Prepared::Not => (find_reply_code(&text), auth_argument_in(&text)),
+                };
                 let mut ev = Event::new(rec.line, rec.time, Direction::Info, EventKind::Info(kind), text);
-                ev.code = find_reply_code(&ev.text);
-                ev.secrets.extend(auth_argument_in(&ev.text));
+                ev.code = code;
+                ev.secrets.extend(secret);
                 s.events.push(ev);
             }
             Item::Info(kind, text) => {
@@ -360,8 +404,12 @@ impl Assembler {
                 if kind == InfoKind::TlsStarted {
                     track.pending.clear();
                 }
+                let secret = match prepared {
+                    Prepared::Note { secret, .. } => secret,
+                    Prepared::Not => auth_argument_in(&text),
+                };
                 let mut ev = Event::new(rec.line, rec.time, Direction::Info, EventKind::Info(kind), text);
-                ev.secrets.extend(auth_argument_in(&ev.text));
+                ev.secrets.extend(secret);
                 s.events.push(ev);
             }
             Item::Peers { client, server } => {
@@ -940,6 +988,52 @@ mod item_tests {
         assert_eq!(s.events[0].code.map(|c| c.basic), Some(550));
         assert_eq!(s.events[0].text, "rejected RCPT <a@b>: relay not permitted");
         assert_eq!(s.status(), Status::Partial);
+    }
+
+    #[test]
+    fn notes_scanned_beforehand_assemble_as_notes_scanned_here() {
+        let notes = [
+            Item::Late(
+                InfoKind::Delivered,
+                "to=<a@b>, status=bounced (host x[192.0.2.1] said: 550 5.1.1 <a@b>: User unknown)".into(),
+            ),
+            Item::Late(
+                InfoKind::Delivered,
+                "to=<a@b>, status=deferred (said: 451 try later)".into(),
+            ),
+            Item::Info(
+                InfoKind::Note,
+                "client sent AUTH PLAIN dXNlcgB1c2VyAHNlY3JldA==".into(),
+            ),
+            Item::Late(InfoKind::Note, "AUTH LOGIN dXNlcg== then 535 5.7.8 failed".into()),
+            Item::Info(InfoKind::Note, "nothing to see".into()),
+        ];
+        let assemble = |prepared: bool| {
+            let mut a = Assembler::new("t".into(), "test");
+            a.push(rec(1, Item::Begin));
+            for (n, item) in notes.iter().enumerate() {
+                let r = rec(n as u64 + 2, item.clone());
+                if prepared {
+                    let p = prepare(&r.item);
+                    a.push_prepared(r, p);
+                } else {
+                    a.push(r);
+                }
+            }
+            a.finish().sessions.remove(0).events
+        };
+        let here = assemble(false);
+        let codes: Vec<Option<String>> = here.iter().map(|e| e.code.map(|c| c.to_string())).collect();
+        assert_eq!(
+            codes,
+            [Some("550 5.1.1"), Some("451"), None, Some("535 5.7.8"), None].map(|c| c.map(str::to_owned))
+        );
+        assert_eq!(here.iter().filter(|e| !e.secrets.is_empty()).count(), 2);
+        let beforehand = assemble(true);
+        for (b, h) in beforehand.iter().zip(&here) {
+            assert_eq!((b.code, &b.secrets, &b.text), (h.code, &h.secrets, &h.text));
+        }
+        assert_eq!(beforehand.len(), here.len());
     }
 
     #[test]

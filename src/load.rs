@@ -101,7 +101,7 @@ impl Parsing {
 fn push_to(asm: &mut Assembler) -> impl FnMut(Parsed) + '_ {
     |p| {
         asm.input_line(p.input_line);
-        asm.push(p.record);
+        asm.push_prepared(p.record, p.prepared);
     }
 }
 

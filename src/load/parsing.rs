@@ -3,6 +3,7 @@
 //! its records, so a big file loads on two cores when the two halves run side by side; the
 //! records still reach the one assembler in line order, so the sessions are the same.
 
+use crate::assemble::{prepare, Prepared};
 use crate::formats::{InputLine, Item, LineParser, Record};
 use crate::wrapper;
 use std::borrow::Cow;
@@ -14,6 +15,8 @@ use std::thread::JoinHandle;
 pub struct Parsed {
     pub input_line: u64,
     pub record: Record,
+    /// The record's note scanned here, on the parsing side (see [`Prepared`]).
+    pub prepared: Prepared,
 }
 
 /// Line to records, with the pipeline's line accounting: a line the parser wrote nothing for
@@ -83,6 +86,7 @@ impl Front {
         }
         out.extend(self.records.drain(..).map(|record| Parsed {
             input_line: number,
+            prepared: prepare(&record.item),
             record,
         }));
     }
@@ -98,6 +102,7 @@ impl Front {
         self.parser.finish(&mut self.records);
         out.extend(self.records.drain(..).map(|record| Parsed {
             input_line: 0,
+            prepared: prepare(&record.item),
             record,
         }));
         self.orphans
