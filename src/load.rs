@@ -252,8 +252,16 @@ impl Pipeline {
 
     /// Sessions settled since the last call, evaluated, in session order.
     pub fn take_settled(&mut self) -> Vec<Session> {
+        let mut sessions = self.take_settled_unevaluated();
+        sessions.iter_mut().for_each(Session::evaluate);
+        sessions
+    }
+
+    /// As [`Pipeline::take_settled`], leaving [`Session::evaluate`] to the caller (another
+    /// thread may do it).
+    pub fn take_settled_unevaluated(&mut self) -> Vec<Session> {
         match self.parser.as_mut() {
-            Some((_, _, asm)) => asm.take_settled(),
+            Some((_, _, asm)) => asm.take_ready().into_iter().map(|s| s.session).collect(),
             None => Vec::new(),
         }
     }
@@ -442,13 +450,100 @@ pub fn stream_input(
 }
 
 /// As [`stream_input`], from any reader and with a chosen settle window (tests use small ones).
+///
+/// With a core to spare, reading and assembling run on a thread of their own while this one
+/// evaluates the settled sessions and hands them to `sink`: assembling is the slowest stage of
+/// a big load, and evaluating, printing and freeing a session cost a good part of it.
 pub fn stream_reader(
+    name: Arc<str>,
+    reader: impl BufRead + Send,
+    opts: &LoadOptions,
+    year: i32,
+    window: u64,
+    sink: &mut dyn FnMut(Vec<Session>) -> std::io::Result<()>,
+) -> Result<SourceReport, StreamError> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    stream_reader_on(cores > 1, name, reader, opts, year, window, sink)
+}
+
+/// [`stream_reader`], evaluating and sinking on this thread or (`threaded`) beside the reading.
+fn stream_reader_on(
+    threaded: bool,
+    name: Arc<str>,
+    reader: impl BufRead + Send,
+    opts: &LoadOptions,
+    year: i32,
+    window: u64,
+    sink: &mut dyn FnMut(Vec<Session>) -> std::io::Result<()>,
+) -> Result<SourceReport, StreamError> {
+    if !threaded {
+        return stream_settled(name, reader, opts, year, window, &mut |mut batch| {
+            evaluate_unevaluated(&mut batch);
+            sink(batch.sessions)
+        });
+    }
+    std::thread::scope(|scope| {
+        // A few batches in flight keep both threads busy; more would only hold memory.
+        let (to_sink, batches) = std::sync::mpsc::sync_channel::<SettledBatch>(4);
+        let assembling = std::thread::Builder::new()
+            .name("smtpscope-assemble".into())
+            .spawn_scoped(scope, move || {
+                stream_settled(name, reader, opts, year, window, &mut |batch| {
+                    to_sink
+                        .send(batch)
+                        .map_err(|_| std::io::ErrorKind::BrokenPipe.into())
+                })
+            });
+        let assembling = match assembling {
+            Ok(handle) => handle,
+            Err(e) => {
+                return Err(StreamError::Load(LoadError::Io(format!(
+                    "cannot start a thread to read with: {e}"
+                ))))
+            }
+        };
+        let mut failed = None;
+        for mut batch in batches {
+            evaluate_unevaluated(&mut batch);
+            if let Err(e) = sink(batch.sessions) {
+                // Dropping the receiver stops the reading thread at its next batch.
+                failed = Some(e);
+                break;
+            }
+        }
+        let result = match assembling.join() {
+            Ok(result) => result,
+            Err(payload) => std::panic::resume_unwind(payload),
+        };
+        match failed {
+            Some(e) => Err(StreamError::Write(e)),
+            None => result,
+        }
+    })
+}
+
+/// Settled sessions on their way to the sink; those taken while reading are not evaluated
+/// yet (the sink's thread does it), the last ones are.
+struct SettledBatch {
+    sessions: Vec<Session>,
+    evaluated: bool,
+}
+
+fn evaluate_unevaluated(batch: &mut SettledBatch) {
+    if !batch.evaluated {
+        batch.sessions.iter_mut().for_each(Session::evaluate);
+        batch.evaluated = true;
+    }
+}
+
+/// Reads and assembles, handing settled sessions to `emit` as they settle.
+fn stream_settled(
     name: Arc<str>,
     reader: impl BufRead,
     opts: &LoadOptions,
     year: i32,
     window: u64,
-    sink: &mut dyn FnMut(Vec<Session>) -> std::io::Result<()>,
+    emit: &mut dyn FnMut(SettledBatch) -> std::io::Result<()>,
 ) -> Result<SourceReport, StreamError> {
     let mut lines = LineReader::new(reader);
     let mut pipe = Pipeline::new(name.clone(), opts, year);
@@ -477,9 +572,13 @@ pub fn stream_reader(
         pipe.feed(number, line.bytes, line.truncated)
             .map_err(StreamError::Load)?;
         if number % 4096 == 0 {
-            let settled = pipe.take_settled();
+            let settled = pipe.take_settled_unevaluated();
             if !settled.is_empty() {
-                sink(settled).map_err(StreamError::Write)?;
+                emit(SettledBatch {
+                    sessions: settled,
+                    evaluated: false,
+                })
+                .map_err(StreamError::Write)?;
             }
         }
     }
@@ -496,7 +595,11 @@ pub fn stream_reader(
         );
     }
     if !sessions.is_empty() {
-        sink(sessions).map_err(StreamError::Write)?;
+        emit(SettledBatch {
+            sessions,
+            evaluated: true,
+        })
+        .map_err(StreamError::Write)?;
     }
     Ok(report)
 }
@@ -567,5 +670,112 @@ pub fn load_all(inputs: &[Input], opts: &LoadOptions) -> Loaded {
 pub fn sort_sessions(sessions: &mut [Session]) {
     if sessions.iter().all(|s| s.start.is_some_and(|t| t.has_date)) {
         sessions.sort_by_key(|s| s.start.map(|t| t.when));
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    /// Streams `log` on one thread or two; the sessions as JSON, or the error.
+    fn streamed(
+        threaded: bool,
+        log: &str,
+        fail_at: Option<usize>,
+    ) -> (Vec<String>, usize, Result<(), String>) {
+        let mut out = Vec::new();
+        let mut batches = 0;
+        let mut sink = |batch: Vec<Session>| {
+            batches += 1;
+            if Some(batches) == fail_at {
+                return Err(std::io::Error::other("disk full"));
+            }
+            out.extend(batch.iter().map(|s| crate::output::json::session_json(s, false)));
+            Ok(())
+        };
+        let result = stream_reader_on(
+            threaded,
+            Arc::from("t"),
+            log.as_bytes(),
+            &LoadOptions::default(),
+            2026,
+            300,
+            &mut sink,
+        );
+        let result = result.map(|_| ()).map_err(|e| match e {
+            StreamError::Write(e) => format!("write: {e}"),
+            StreamError::Load(e) => format!("load: {e}"),
+        });
+        (out, batches, result)
+    }
+
+    /// A Postfix log of connections one after another: accepted, rejected, failed logins.
+    fn log() -> String {
+        use std::fmt::Write as _;
+        let mut log = String::new();
+        for i in 0..6_000u32 {
+            let (pid, qid, at) = (
+                100 + i % 7,
+                format!("{:010X}", 0xA00_0000 + i),
+                format!("Nov 22 10:{:02}:{:02}", i / 60 % 60, i % 60),
+            );
+            let client = format!("c{i}.example.org[192.0.2.{}]", i % 250 + 1);
+            let _ = writeln!(log, "{at} mx1 postfix/smtpd[{pid}]: connect from {client}");
+            match i % 3 {
+                0 => {
+                    let _ = writeln!(log, "{at} mx1 postfix/smtpd[{pid}]: {qid}: client={client}");
+                    let _ = writeln!(log, "{at} mx1 postfix/qmgr[9]: {qid}: from=<a{i}@example.org>, size=900, nrcpt=1 (queue active)");
+                    let _ = writeln!(log, "{at} mx1 postfix/smtpd[{pid}]: disconnect from {client} ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5");
+                    let _ = writeln!(log, "{at} mx1 postfix/local[8]: {qid}: to=<u@mx1.example.net>, relay=local, delay=0.1, status=sent (delivered to mailbox)");
+                }
+                1 => {
+                    let _ = writeln!(log, "{at} mx1 postfix/smtpd[{pid}]: NOQUEUE: reject: RCPT from {client}: 554 5.7.1 <x@y>: Relay access denied; from=<a@b> to=<x@y> proto=ESMTP helo=<c>");
+                    let _ = writeln!(log, "{at} mx1 postfix/smtpd[{pid}]: disconnect from {client} ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4");
+                }
+                _ => {
+                    let _ = writeln!(log, "{at} mx1 postfix/smtpd[{pid}]: warning: {client}: SASL LOGIN authentication failed: UGFzc3dvcmQ6");
+                    let _ = writeln!(log, "{at} mx1 postfix/smtpd[{pid}]: disconnect from {client} ehlo=1 auth=0/1 quit=1 commands=2/3");
+                }
+            }
+        }
+        log
+    }
+
+    #[test]
+    fn sinking_beside_the_reading_gives_the_same_evaluated_sessions() {
+        let log = log();
+        let (here, here_batches, ok) = streamed(false, &log, None);
+        assert_eq!(ok, Ok(()));
+        assert!(
+            here_batches > 3,
+            "{here_batches} batches: the window settled nothing mid-file"
+        );
+        let (beside, _, ok) = streamed(true, &log, None);
+        assert_eq!(ok, Ok(()));
+        assert_eq!(beside, here);
+        // Evaluated before they reach the sink: every session has its status and summary.
+        let (whole, _) =
+            load_reader(Arc::from("t"), log.as_bytes(), &LoadOptions::default(), 2026).expect("loads");
+        let mut whole: Vec<String> = whole
+            .iter()
+            .map(|s| crate::output::json::session_json(s, false))
+            .collect();
+        let mut beside = beside;
+        whole.sort();
+        beside.sort();
+        assert_eq!(beside, whole);
+    }
+
+    #[test]
+    fn a_failing_sink_stops_the_reading_and_its_error_is_returned() {
+        let log = log();
+        for threaded in [false, true] {
+            let (_, batches, result) = streamed(threaded, &log, Some(2));
+            assert_eq!(result, Err("write: disk full".to_owned()), "threaded: {threaded}");
+            assert_eq!(
+                batches, 2,
+                "threaded: {threaded}: the sink was called after it failed"
+            );
+        }
     }
 }
