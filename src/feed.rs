@@ -100,8 +100,17 @@ pub fn spawn_loader_compacting(inputs: Vec<Input>, opts: LoadOptions, compact_fr
     rx
 }
 
-/// The loader thread's name; the viewer's panic hook leaves panics there to the loader.
+/// The loader thread's name.
 pub const LOADER_THREAD: &str = "smtpscope-loader";
+
+/// The thread that makes rows beside the loader (see [`RowMaker`]).
+const ROWS_THREAD: &str = "smtpscope-rows";
+
+/// Whether a panic on the thread named `name` goes on in the loader, which reports it through
+/// the viewer: the viewer's panic hook must leave the screen alone for those.
+pub fn panic_reaches_the_loader(name: Option<&str>) -> bool {
+    matches!(name, Some(n) if n == LOADER_THREAD || n == ROWS_THREAD || n == load::PARSE_THREAD)
+}
 
 /// What the user is told when loading panicked.
 fn panic_problem(payload: &(dyn std::any::Any + Send)) -> String {
@@ -157,6 +166,7 @@ fn load_one(
             builder: RowBuilder::default(),
             reread: None,
             rows_flowing: false,
+            maker: None,
         }
     });
     let mut read: u64 = 0;
@@ -230,6 +240,8 @@ fn load_one(
         return match pipe.finish_settled() {
             Ok((settled, report)) => {
                 c.send(n, format, settled, tx)?;
+                // Every row is out before the report that says the file is read.
+                c.finish()?;
                 send(final_report(report))
             }
             Err(e) => send(Update::Problem(e.to_string())),
@@ -266,6 +278,8 @@ struct Compacting {
     reread: Option<Arc<Reread>>,
     /// Settled sessions have started to go out as rows.
     rows_flowing: bool,
+    /// Where settled sessions become rows; started with the first of them.
+    maker: Option<RowMaker>,
 }
 
 impl Compacting {
@@ -283,7 +297,6 @@ impl Compacting {
         let format = format.filter(|f| f.reads_back_alone());
         let Some(format) = format else {
             for mut s in settled {
-                // Settled sessions come without a summary (they usually become rows).
                 s.session.evaluate();
                 tx.send(Update::Session {
                     source: n,
@@ -306,18 +319,105 @@ impl Compacting {
                 })
             })
             .clone();
-        let mut arena = RowArena::new();
-        let rows = settled
-            .iter()
-            .map(|s| (s.index, self.builder.row(s, &mut arena)))
-            .collect();
-        tx.send(Update::Rows {
+        let job = RowJob {
             source: n,
+            settled,
+            reread,
+        };
+        if self.maker.is_none() {
+            match RowMaker::spawn(tx.clone()) {
+                Ok(maker) => self.maker = Some(maker),
+                // Without a thread to spare, rows are made here.
+                Err(_) => return tx.send(job.rows()).map_err(|_| Hangup),
+            }
+        }
+        match self.maker.as_mut() {
+            Some(maker) => maker.send(job),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits until every row handed over is sent.
+    fn finish(&mut self) -> Result<(), Hangup> {
+        self.maker.take().map_or(Ok(()), RowMaker::finish)
+    }
+}
+
+/// Settled sessions of one batch, to become one [`Update::Rows`].
+struct RowJob {
+    source: usize,
+    settled: Vec<crate::assemble::Settled>,
+    reread: Arc<Reread>,
+}
+
+impl RowJob {
+    /// Evaluates the sessions and compacts them.
+    fn rows(mut self) -> Update {
+        let mut arena = RowArena::new();
+        let rows = self
+            .settled
+            .iter_mut()
+            .map(|s| (s.index, crate::reread::settled_row(s, &mut arena)))
+            .collect();
+        Update::Rows {
+            source: self.source,
             rows,
             arena,
-            reread,
+            reread: self.reread,
+        }
+    }
+}
+
+/// A thread that evaluates settled sessions, makes their rows and frees them, beside the
+/// loader: with reading and assembling, that was a fifth of what the loader did, and the
+/// viewer's own thread is idle while a file loads.
+struct RowMaker {
+    jobs: Option<SyncSender<RowJob>>,
+    handle: Option<thread::JoinHandle<()>>,
+}
+
+impl RowMaker {
+    fn spawn(tx: SyncSender<Update>) -> std::io::Result<RowMaker> {
+        // A few batches in flight keep both threads busy; more would only hold sessions.
+        let (jobs, incoming) = mpsc::sync_channel::<RowJob>(4);
+        let debug_panic = std::env::var_os("SMTPSCOPE_DEBUG_PANIC").is_some_and(|v| v == "rows");
+        let handle = thread::Builder::new().name(ROWS_THREAD.into()).spawn(move || {
+            for job in incoming {
+                if debug_panic {
+                    panic!("SMTPSCOPE_DEBUG_PANIC=rows: deliberate panic while making rows");
+                }
+                if tx.send(job.rows()).is_err() {
+                    break; // the viewer is gone
+                }
+            }
+        })?;
+        Ok(RowMaker {
+            jobs: Some(jobs),
+            handle: Some(handle),
         })
-        .map_err(|_| Hangup)
+    }
+
+    fn send(&mut self, job: RowJob) -> Result<(), Hangup> {
+        let sent = self.jobs.as_ref().is_some_and(|j| j.send(job).is_ok());
+        if sent {
+            return Ok(());
+        }
+        // The thread stopped: it panicked, or the viewer is gone.
+        self.join();
+        Err(Hangup)
+    }
+
+    fn finish(mut self) -> Result<(), Hangup> {
+        self.join();
+        Ok(())
+    }
+
+    /// Lets the thread finish its jobs; its panic goes on here, where the loader reports it.
+    fn join(&mut self) {
+        self.jobs = None;
+        if let Some(Err(payload)) = self.handle.take().map(thread::JoinHandle::join) {
+            std::panic::resume_unwind(payload);
+        }
     }
 }
 

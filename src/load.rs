@@ -14,6 +14,10 @@ use parsing::{line_text, Front, ParseWorker, Parsed};
 use std::io::BufRead;
 use std::sync::Arc;
 
+/// The parse worker's thread name (see [`Pipeline::parse_in_background`]): its panic goes on
+/// in the thread that feeds the pipeline.
+pub const PARSE_THREAD: &str = "smtpscope-parse";
+
 /// How many non-blank lines detection looks at before it decides.
 pub const DETECT_LINES: usize = 200;
 
@@ -198,10 +202,11 @@ impl Pipeline {
         }
     }
 
-    /// Sessions settled since the last call, with their indices and lines.
+    /// Sessions settled since the last call, with their indices and lines, not evaluated yet
+    /// (the caller evaluates them, on another thread if it likes).
     pub fn take_settled_lines(&mut self) -> Vec<crate::assemble::Settled> {
         match self.parser.as_mut() {
-            Some((_, _, asm)) => asm.take_settled_lines(),
+            Some((_, _, asm)) => asm.take_ready(),
             None => Vec::new(),
         }
     }
@@ -212,13 +217,14 @@ impl Pipeline {
     }
 
     /// Ends a source read with [`Pipeline::settle_keeping_lines`]: every session still held is
-    /// settled and returned with the others not taken yet.
+    /// settled and returned with the others not taken yet (not evaluated, as
+    /// [`Pipeline::take_settled_lines`]).
     pub fn finish_settled(mut self) -> Result<(Vec<crate::assemble::Settled>, SourceReport), LoadError> {
         let Some(mut asm) = self.end_input()? else {
             return Ok((Vec::new(), self.report));
         };
         asm.settle_rest();
-        let settled = asm.take_settled_lines();
+        let settled = asm.take_ready();
         let result = asm.finish();
         self.report.unparsed_count = result.unparsed_count;
         self.report.unparsed = result.unparsed;

@@ -133,6 +133,13 @@ impl Reread {
     }
 }
 
+/// The row of a settled session, evaluated here (status only: a row has no summary, it is
+/// read back to be shown); its id, replies and lines go to `arena`.
+pub fn settled_row(settled: &mut crate::assemble::Settled, arena: &mut RowArena) -> SessionRow {
+    settled.session.evaluate_status();
+    SessionRow::new(&settled.session, &settled.lines, arena)
+}
+
 /// Builds rows while a file is read: notes where every [`CHECKPOINT_EVERY`]th line starts, so
 /// each row can be read again from there.
 #[derive(Default)]
@@ -146,11 +153,6 @@ impl RowBuilder {
         if number % CHECKPOINT_EVERY == 1 {
             self.checkpoints.push(offset);
         }
-    }
-
-    /// The row of a settled session; its id, replies and lines go to `arena`.
-    pub fn row(&self, settled: &crate::assemble::Settled, arena: &mut RowArena) -> SessionRow {
-        SessionRow::new(&settled.session, &settled.lines, arena)
     }
 
     /// The offsets noted so far and from now on, for the [`Reread`] of this file's rows.

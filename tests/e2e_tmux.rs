@@ -346,6 +346,29 @@ fn a_panic_in_the_loader_is_shown_and_quitting_restores_the_terminal() {
 }
 
 #[test]
+fn a_panic_while_making_rows_is_shown_as_a_loader_problem() {
+    let Some(t) = Tmux::start("rowspanic") else {
+        return;
+    };
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/postfix-maillog.log");
+    // Loaded as a big file is (rows made on their own thread), whatever its size.
+    t.start_viewer_on("SMTPSCOPE_DEBUG_PANIC=rows SMTPSCOPE_COMPACT_FROM=0", sample);
+    t.wait_for("the rows thread's problem in the viewer", |s| {
+        s.contains("internal error while loading") && s.contains("Sessions")
+    });
+    assert!(
+        t.alternate_screen(),
+        "the viewer keeps the terminal after a panic making rows"
+    );
+    t.keys(&["q"]);
+    let screen = t.wait_for("the problem printed on exit", |s| {
+        s.contains("smtpscope: internal error while loading")
+    });
+    assert!(screen.contains("SMTPSCOPE_DEBUG_PANIC=rows"), "{screen}");
+    t.assert_shell_usable();
+}
+
+#[test]
 fn the_viewer_leaves_its_input_untouched_and_will_not_save_over_it() {
     let Some(t) = Tmux::start("readonly") else { return };
     let dir = tempfile::tempdir().unwrap();

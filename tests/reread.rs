@@ -9,7 +9,7 @@ mod loggen;
 use smtpscope::load::{load_reader, LoadOptions, Pipeline};
 use smtpscope::model::{RowArena, SessionRow};
 use smtpscope::output::json::session_json;
-use smtpscope::reread::{Reread, RowBuilder};
+use smtpscope::reread::{settled_row, Reread, RowBuilder};
 use smtpscope::source::LineReader;
 use std::path::Path;
 use std::sync::Arc;
@@ -34,8 +34,8 @@ fn rows_of(path: &Path, window: u64) -> (Vec<(usize, SessionRow)>, RowArena, Opt
             // so the rows after this point are made from text-less notes.
             pipe.notes_without_text();
         }
-        for s in settled {
-            rows.push((s.index, builder.row(&s, &mut arena)));
+        for mut s in settled {
+            rows.push((s.index, settled_row(&mut s, &mut arena)));
         }
         // The viewer also asks for changes while loading; that must not disturb settling.
         pipe.take_changed();
@@ -43,8 +43,8 @@ fn rows_of(path: &Path, window: u64) -> (Vec<(usize, SessionRow)>, RowArena, Opt
     pipe.try_detect();
     let format = pipe.format();
     let (rest, _) = pipe.finish_settled().unwrap();
-    for s in &rest {
-        rows.push((s.index, builder.row(s, &mut arena)));
+    for mut s in rest {
+        rows.push((s.index, settled_row(&mut s, &mut arena)));
     }
     let reread = format.map(|format| Reread {
         path: path.to_owned(),

@@ -161,7 +161,7 @@ impl ParseWorker {
         let (to_worker, lines) = mpsc::channel::<LineBatch>();
         let (records, from_worker) = mpsc::channel();
         let handle = std::thread::Builder::new()
-            .name("smtpscope-parse".into())
+            .name(super::PARSE_THREAD.into())
             .spawn(move || {
                 for mut batch in lines {
                     front.notes_without_text(batch.notes_without_text);

@@ -45,9 +45,10 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            // The loader catches its own panics and reports them through the viewer; restoring
-            // (or printing over) the screen from there would break the running viewer.
-            if std::thread::current().name() == Some(crate::feed::LOADER_THREAD) {
+            // The loader catches its own panics (and its helper threads') and reports them
+            // through the viewer; restoring (or printing over) the screen from there would
+            // break the running viewer.
+            if crate::feed::panic_reaches_the_loader(std::thread::current().name()) {
                 return;
             }
             restore();
