@@ -3,7 +3,7 @@
 //! attach to the connection that received the message.
 
 use super::text::{delivery, host_part, is_debug_noise, peer_at, quoted_reply, split_qid, step_in_reply_to};
-use super::{proc_id, Emit, Outbound, Parser, ProcId};
+use super::{concat, proc_id, proc_key, Emit, Outbound, Parser, ProcId};
 use crate::formats::{InputLine, Item};
 use crate::model::{InfoKind, Step};
 
@@ -123,7 +123,7 @@ impl Parser {
             if let Some(old) = self.outbound.remove(&proc).filter(|o| !o.ended) {
                 e.push(&old.key, Item::End);
             }
-            let key = self.new_key(format!("{name}[{}]", line.wrapper.pid.unwrap_or(0)));
+            let key = self.new_key(proc_key(name, line.wrapper.pid));
             e.push(&key, Item::Begin);
             e.push(
                 &key,
@@ -153,7 +153,7 @@ impl Parser {
         }
         if let (None, Some(q)) = (&conn.qid, qid) {
             conn.qid = Some(q.to_owned());
-            e.push(&conn.key, Item::Id(format!("{}:{q}", conn.key)));
+            e.push(&conn.key, Item::Id(concat(&[&conn.key, ":", q])));
         }
         conn
     }

@@ -125,6 +125,19 @@ impl Emit<'_> {
     }
 }
 
+/// `postfix/smtpd[4242]`-style key stem, `name[pid]`.
+fn proc_key(name: &str, pid: Option<u32>) -> String {
+    concat(&[name, "[", itoa::Buffer::new().format(pid.unwrap_or(0)), "]"])
+}
+
+/// The parts one after another. Keys and notes are written for every connection of a big
+/// log, and `format!` (with its number formatting) cost several times as much.
+fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    parts.iter().for_each(|p| s.push_str(p));
+    s
+}
+
 /// Identifies one process (host, syslog tag, pid) without allocating.
 type ProcId = u64;
 
@@ -277,8 +290,8 @@ impl Parser {
         };
         let mut key = base;
         if n > 1 {
-            use std::fmt::Write as _;
-            let _ = write!(key, "#{n}");
+            key.push('#');
+            key.push_str(itoa::Buffer::new().format(n));
         }
         key
     }

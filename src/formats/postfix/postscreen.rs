@@ -3,7 +3,7 @@
 //! `DISCONNECT`.
 
 use super::text::{peer_at, split_qid, step_of_word};
-use super::{Emit, Parser};
+use super::{concat, proc_key, Emit, Parser};
 use crate::formats::{InputLine, Item};
 use crate::model::{parse_reply_line, InfoKind};
 
@@ -23,7 +23,7 @@ impl Parser {
             }
             // Client ports rarely repeat and postscreen logs nothing late, so this key need not
             // be unique (the assembler numbers a repeat).
-            let key = format!("{name}[{}] {client}", line.wrapper.pid.unwrap_or(0));
+            let key = concat(&[&proc_key(name, line.wrapper.pid), " ", client]);
             e.push(&key, Item::Begin);
             e.push(
                 &key,

@@ -2,7 +2,7 @@
 //! disconnect counters that stand in for a transcript.
 
 use super::text::{counters, is_debug_noise, peer_after_from, peer_at, split_qid, step_of_word};
-use super::{proc_id, Emit, Inbound, Parser, ProcId};
+use super::{concat, proc_id, proc_key, Emit, Inbound, Parser, ProcId};
 use crate::formats::{InputLine, Item, Record};
 use crate::model::{parse_reply_line, InfoKind, Step};
 
@@ -82,7 +82,7 @@ impl Parser {
         e: &mut Emit<'_>,
     ) -> &mut Inbound {
         if !self.inbound.contains_key(&proc) {
-            let key = self.new_key(format!("{name}[{}]", line.wrapper.pid.unwrap_or(0)));
+            let key = self.new_key(proc_key(name, line.wrapper.pid));
             e.push(&key, Item::Begin);
             e.push(
                 &key,
@@ -332,26 +332,41 @@ fn counter_verdicts(conn: &Inbound, counts: &str, e: &mut Emit<'_>) {
                 InfoKind::Rejected
             };
             let text = e.note_made(|| {
-                format!(
-                    "{}={}/{}: {command} was refused {} time(s) (disconnect counters)",
+                let (mut ok, mut total, mut refused) =
+                    (itoa::Buffer::new(), itoa::Buffer::new(), itoa::Buffer::new());
+                concat(&[
                     c.name,
-                    c.ok,
-                    c.total,
-                    c.total - c.ok
-                )
+                    "=",
+                    ok.format(c.ok),
+                    "/",
+                    total.format(c.total),
+                    ": ",
+                    command,
+                    " was refused ",
+                    refused.format(c.total - c.ok),
+                    " time(s) (disconnect counters)",
+                ])
             });
             e.push(&conn.key, Item::Info(kind, text));
         }
         if c.name == "auth" && c.ok > 0 && !conn.auth_ok {
-            let text = e.note_made(|| format!("auth={}: AUTH succeeded (disconnect counters)", c.ok));
+            let text = e.note_made(|| {
+                concat(&[
+                    "auth=",
+                    itoa::Buffer::new().format(c.ok),
+                    ": AUTH succeeded (disconnect counters)",
+                ])
+            });
             e.push(&conn.key, Item::Info(InfoKind::AuthSucceeded, text));
         }
         if matches!(c.name, "data" | "bdat") && c.ok > conn.accepted {
             let text = e.note_made(|| {
-                format!(
-                    "{}={}: message accepted for delivery (disconnect counters)",
-                    c.name, c.ok
-                )
+                concat(&[
+                    c.name,
+                    "=",
+                    itoa::Buffer::new().format(c.ok),
+                    ": message accepted for delivery (disconnect counters)",
+                ])
             });
             e.push(&conn.key, Item::Info(InfoKind::Delivered, text));
         }
