@@ -214,3 +214,36 @@ fn texts_from<'p>(pieces: &'p [&'p str], max_pieces: u64, count: usize) -> impl 
         text
     })
 }
+
+/// A Postfix log of `n` connections one after another (about 4 lines each): accepted,
+/// rejected, failed logins; queue ids never repeat, so sessions settle as a big log's do.
+pub fn postfix_connections(n: u32) -> String {
+    use std::fmt::Write as _;
+    let mut log = String::new();
+    for i in 0..n {
+        let (pid, qid, at) = (
+            100 + i % 7,
+            format!("{:010X}", 0xA00_0000 + i),
+            format!("Nov 22 10:{:02}:{:02}", i / 60 % 60, i % 60),
+        );
+        let client = format!("c{i}.example.org[192.0.2.{}]", i % 250 + 1);
+        let _ = writeln!(log, "{at} mx1 postfix/smtpd[{pid}]: connect from {client}");
+        match i % 3 {
+            0 => {
+                let _ = writeln!(log, "{at} mx1 postfix/smtpd[{pid}]: {qid}: client={client}");
+                let _ = writeln!(log, "{at} mx1 postfix/qmgr[9]: {qid}: from=<a{i}@example.org>, size=900, nrcpt=1 (queue active)");
+                let _ = writeln!(log, "{at} mx1 postfix/smtpd[{pid}]: disconnect from {client} ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5");
+                let _ = writeln!(log, "{at} mx1 postfix/local[8]: {qid}: to=<u@mx1.example.net>, relay=local, delay=0.1, status=sent (delivered to mailbox)");
+            }
+            1 => {
+                let _ = writeln!(log, "{at} mx1 postfix/smtpd[{pid}]: NOQUEUE: reject: RCPT from {client}: 554 5.7.1 <x@y>: Relay access denied; from=<a@b> to=<x@y> proto=ESMTP helo=<c>");
+                let _ = writeln!(log, "{at} mx1 postfix/smtpd[{pid}]: disconnect from {client} ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4");
+            }
+            _ => {
+                let _ = writeln!(log, "{at} mx1 postfix/smtpd[{pid}]: warning: {client}: SASL LOGIN authentication failed: UGFzc3dvcmQ6");
+                let _ = writeln!(log, "{at} mx1 postfix/smtpd[{pid}]: disconnect from {client} ehlo=1 auth=0/1 quit=1 commands=2/3");
+            }
+        }
+    }
+    log
+}
