@@ -181,6 +181,7 @@ fn load_one(
             reread: None,
             rows_flowing: false,
             maker: None,
+            rows_here: false,
         }
     });
     let mut read: u64 = 0;
@@ -303,6 +304,8 @@ struct Compacting {
     rows_flowing: bool,
     /// Where settled sessions become rows; started with the first of them.
     maker: Option<RowMaker>,
+    /// No thread could be started for that: rows are made on the loader.
+    rows_here: bool,
 }
 
 impl Compacting {
@@ -347,12 +350,15 @@ impl Compacting {
             settled,
             reread,
         };
-        if self.maker.is_none() {
+        if self.maker.is_none() && !self.rows_here {
             match RowMaker::spawn(tx.clone()) {
                 Ok(maker) => self.maker = Some(maker),
-                // Without a thread to spare, rows are made here.
-                Err(_) => return tx.send(job.rows()).map_err(|_| Hangup),
+                // Without a thread to spare, rows are made here from now on.
+                Err(_) => self.rows_here = true,
             }
+        }
+        if self.rows_here {
+            return tx.send(job.rows()).map_err(|_| Hangup);
         }
         match self.maker.as_mut() {
             Some(maker) => maker.send(job),
@@ -436,14 +442,22 @@ impl RowMaker {
         let debug_panic = std::env::var_os("SMTPSCOPE_DEBUG_PANIC").is_some_and(|v| v == "rows");
         let handle = thread::Builder::new().name(ROWS_THREAD.into()).spawn(move || {
             // Jobs come small and often; rows go out together, as one arena per
-            // `PUBLISH_EVERY` (an arena chunk writes each id stem once).
+            // `PUBLISH_EVERY` (an arena chunk writes each id stem once), and no later than
+            // that when no more jobs come for a while.
             let mut out: Option<RowsOut> = None;
             let mut last = Instant::now();
-            for job in incoming {
-                if debug_panic {
-                    panic!("SMTPSCOPE_DEBUG_PANIC=rows: deliberate panic while making rows");
+            loop {
+                let wait = PUBLISH_EVERY.saturating_sub(last.elapsed());
+                match incoming.recv_timeout(wait) {
+                    Ok(job) => {
+                        if debug_panic {
+                            panic!("SMTPSCOPE_DEBUG_PANIC=rows: deliberate panic while making rows");
+                        }
+                        out.get_or_insert_with(|| RowsOut::new(&job)).add(job);
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
-                out.get_or_insert_with(|| RowsOut::new(&job)).add(job);
                 if last.elapsed() >= PUBLISH_EVERY {
                     last = Instant::now();
                     if out.take().is_some_and(|o| tx.send(o.update()).is_err()) {
