@@ -43,7 +43,7 @@ struct Track {
 /// by the window instead of growing with the file.
 struct Settle {
     window: u64,
-    /// Keep each session's line numbers for [`Assembler::take_settled_lines`].
+    /// Keep each session's line numbers for [`Assembler::take_ready`].
     keep_lines: bool,
     /// Keep the change list for [`Assembler::take_changed`] (a viewer shows sessions while
     /// they are in progress; a streamed list only prints them once).
@@ -162,9 +162,9 @@ impl Assembler {
     }
 
     /// Streaming mode for whole files: a session no record has touched for `window` lines is
-    /// final enough to print. It is evaluated, queued for [`Assembler::take_settled`] (in
-    /// session order: an older session still in progress holds the later ones back) and
-    /// dropped. A record arriving later for its key opens a new session, so the window must
+    /// final enough to print. It is queued for [`Assembler::take_ready`] (in session order: an
+    /// older session still in progress holds the later ones back) and dropped; whoever takes
+    /// it evaluates it, on another thread if it likes. A record arriving later for its key opens a new session, so the window must
     /// be wider than the gaps a log leaves between a connection's lines (Postfix writes
     /// delivery results shortly after the disconnect).
     pub fn settle_after(&mut self, window: u64) {
@@ -195,27 +195,13 @@ impl Assembler {
         self.changed.clear();
     }
 
-    /// The sessions settled since the last call, evaluated, in order.
-    pub fn take_settled(&mut self) -> Vec<Session> {
-        self.take_settled_lines().into_iter().map(|s| s.session).collect()
-    }
-
-    /// The sessions settled since the last call, in order, not evaluated yet.
+    /// The sessions settled since the last call, in order, with their indices and lines (when
+    /// kept), not evaluated yet.
     pub fn take_ready(&mut self) -> Vec<Settled> {
         match self.settle.as_mut() {
             Some(st) => std::mem::take(&mut st.ready),
             None => Vec::new(),
         }
-    }
-
-    /// As [`Assembler::take_settled`], with each session's index and lines.
-    pub fn take_settled_lines(&mut self) -> Vec<Settled> {
-        let mut ready = self.take_ready();
-        let mut sessions: Vec<&mut Session> = ready.iter_mut().map(|s| &mut s.session).collect();
-        // Sessions with their lines become rows: no summary (see `Session::evaluate_status`).
-        let summaries = !self.settle.as_ref().is_some_and(|st| st.keep_lines);
-        evaluate_each(&mut sessions, summaries);
-        ready
     }
 
     /// The session at absolute index `i`, unless it was settled and handed out.
@@ -239,7 +225,7 @@ impl Assembler {
             if !all && front.last_line.saturating_add(st.window) > st.high_line {
                 break;
             }
-            // Evaluated when taken, many at a time on two threads (see `take_settled_lines`).
+            // Evaluated by whoever takes it (see `take_ready`).
             let s = self.sessions.pop_front().expect("a front session");
             let mut track = self.tracks.pop_front().unwrap_or_default();
             self.dirty.pop_front();
@@ -518,7 +504,7 @@ impl Assembler {
         if let Some(st) = self.settle.take() {
             let mut sessions: Vec<Session> = st.ready.into_iter().map(|s| s.session).collect();
             sessions.extend(self.sessions);
-            evaluate_each(&mut sessions.iter_mut().collect::<Vec<_>>(), true);
+            evaluate_each(&mut sessions);
             return AssemblyResult {
                 sessions,
                 changed: Vec::new(),
@@ -588,16 +574,10 @@ fn evaluate_all(sessions: &mut [Session], indices: &[usize]) {
     });
 }
 
-/// Evaluates every session (with summaries or not), on two threads when there are many.
-fn evaluate_each(sessions: &mut [&mut Session], summaries: bool) {
+/// Evaluates every session, on two threads when there are many.
+fn evaluate_each(sessions: &mut [Session]) {
     const PARALLEL_FROM: usize = 512;
-    let each = |s: &mut &mut Session| {
-        if summaries {
-            s.evaluate()
-        } else {
-            s.evaluate_status()
-        }
-    };
+    let each = Session::evaluate;
     if sessions.len() < PARALLEL_FROM {
         sessions.iter_mut().for_each(each);
         return;
@@ -1051,7 +1031,7 @@ mod item_tests {
                     item,
                 });
             }
-            out += a.take_settled().len();
+            out += a.take_ready().len();
             // Only the window (34 sessions) and those opened since the last look stay in
             // memory: nothing settled lingers.
             let bound = SETTLE_CHECK_EVERY as usize / 2 + 40;
@@ -1092,7 +1072,11 @@ mod item_tests {
         assert!(a.take_changed().is_empty());
         assert!(a.changed.capacity() < 64, "the change list stopped growing");
         a.settle_rest();
-        let settled = a.take_settled_lines();
+        let mut settled = a.take_ready();
+        let mut arena = crate::model::RowArena::new();
+        for s in &mut settled {
+            crate::reread::settled_row(s, &mut arena);
+        }
         assert_eq!(settled.len(), 20_000);
         assert!(settled
             .iter()

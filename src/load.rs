@@ -162,7 +162,7 @@ impl Pipeline {
     }
 
     /// Streaming: sessions idle for `window` lines are handed out by
-    /// [`Pipeline::take_settled`] and forgotten (see [`Assembler::settle_after`]). Call before
+    /// [`Pipeline::take_settled_unevaluated`] and forgotten (see [`Assembler::settle_after`]). Call before
     /// the first line.
     pub fn settle_after(&mut self, window: u64) {
         self.settle_window = Some(window);
@@ -256,15 +256,8 @@ impl Pipeline {
         Ok(Some(asm))
     }
 
-    /// Sessions settled since the last call, evaluated, in session order.
-    pub fn take_settled(&mut self) -> Vec<Session> {
-        let mut sessions = self.take_settled_unevaluated();
-        sessions.iter_mut().for_each(Session::evaluate);
-        sessions
-    }
-
-    /// As [`Pipeline::take_settled`], leaving [`Session::evaluate`] to the caller (another
-    /// thread may do it).
+    /// Sessions settled since the last call, in session order, not evaluated yet: the caller
+    /// calls [`Session::evaluate`] (another thread may do it).
     pub fn take_settled_unevaluated(&mut self) -> Vec<Session> {
         match self.parser.as_mut() {
             Some((_, _, asm)) => asm.take_ready().into_iter().map(|s| s.session).collect(),
