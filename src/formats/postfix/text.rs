@@ -6,7 +6,10 @@ use crate::model::Step;
 /// Splits `QUEUEID: rest` (short hex ids, long `enable_long_queue_ids` ids, `NOQUEUE`) off a
 /// message. Lines without a queue id come back whole.
 pub fn split_qid(text: &str) -> (Option<&str>, &str) {
-    let Some(colon) = memchr::memchr(b':', text.as_bytes()) else {
+    // An id is at most 24 bytes: a colon further on ends no id, so the rest of a long line
+    // need not be searched.
+    let head = &text.as_bytes()[..text.len().min(QUEUE_ID_MAX + 1)];
+    let Some(colon) = memchr::memchr(b':', head) else {
         return (None, text);
     };
     let (id, rest) = (&text[..colon], &text[colon + 1..]);
@@ -23,10 +26,15 @@ fn is_queue_id(id: &str) -> bool {
     if id == "NOQUEUE" {
         return true;
     }
-    let short = b.len() >= 5 && b.len() <= 16 && b.iter().all(|c| matches!(c, b'0'..=b'9' | b'A'..=b'F'));
-    let long = b.len() >= 12 && b.len() <= 24 && b[10] == b'z' && b.iter().all(u8::is_ascii_alphanumeric);
-    short || long
+    let short = || b.len() >= 5 && b.len() <= 16 && b.iter().all(|c| matches!(c, b'0'..=b'9' | b'A'..=b'F'));
+    let long = || {
+        b.len() >= 12 && b.len() <= QUEUE_ID_MAX && b[10] == b'z' && b.iter().all(u8::is_ascii_alphanumeric)
+    };
+    short() || long()
 }
+
+/// The longest queue id [`is_queue_id`] takes.
+const QUEUE_ID_MAX: usize = 24;
 
 /// A peer as Postfix names it: `name[ip]` with an optional `:port` (`unknown[192.0.2.1]`,
 /// `mx.example.net[203.0.113.7]:25`, postscreen's `[192.0.2.1]:51234`). Returns the peer and
@@ -260,6 +268,53 @@ mod tests {
         assert_eq!(split_qid("warning: x").0, None);
         assert_eq!(split_qid("connect from x[1.2.3.4]").0, None);
         assert_eq!(split_qid("statistics: max").0, None);
+    }
+
+    /// `split_qid` before it bounded its search: the reading it must keep.
+    fn split_qid_plainly(text: &str) -> (Option<&str>, &str) {
+        let Some((id, rest)) = text.split_once(':') else {
+            return (None, text);
+        };
+        let b = id.as_bytes();
+        let short = (5..=16).contains(&b.len()) && b.iter().all(|c| matches!(c, b'0'..=b'9' | b'A'..=b'F'));
+        let long = (12..=24).contains(&b.len()) && b[10] == b'z' && b.iter().all(u8::is_ascii_alphanumeric);
+        match rest.strip_prefix(' ') {
+            Some(rest) if id == "NOQUEUE" || short || long => (Some(id), rest),
+            _ => (None, text),
+        }
+    }
+
+    fn owned((id, rest): (Option<&str>, &str)) -> (Option<String>, String) {
+        (id.map(str::to_owned), rest.to_owned())
+    }
+
+    #[test]
+    fn queue_id_split_agrees_with_a_plain_split() {
+        let pieces = [
+            "3D770111AF50",
+            "4Lxk3p0Ckvz9vB4",
+            "z",
+            "A",
+            "9",
+            "g",
+            ":",
+            ": ",
+            " ",
+            "NOQUEUE",
+            "removed",
+            "0123456789",
+            "abcdefghijklmn",
+            "é",
+            "connect from x[1.2.3.4]",
+        ];
+        let ids = crate::testdata::assert_same_on_texts(
+            (&pieces, 8, 40_000),
+            |t| owned(split_qid(t)),
+            |t| owned(split_qid_plainly(t)),
+            |r| usize::from(r.0.is_some()),
+        );
+        // The texts really hold ids, short and long, not only noise.
+        assert!(ids > 500, "{ids}");
     }
 
     #[test]
