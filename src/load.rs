@@ -475,31 +475,36 @@ fn stream_reader_on(
     window: u64,
     sink: &mut dyn FnMut(Vec<Session>) -> std::io::Result<()>,
 ) -> Result<SourceReport, StreamError> {
-    if !threaded {
-        return stream_settled(name, reader, opts, year, window, &mut |mut batch| {
+    let here = |name, reader, sink: &mut dyn FnMut(Vec<Session>) -> std::io::Result<()>| {
+        stream_settled(name, reader, opts, year, window, &mut |mut batch| {
             evaluate_unevaluated(&mut batch);
             sink(batch.sessions)
-        });
+        })
+    };
+    if !threaded {
+        return here(name, reader, sink);
     }
+    // The reader waits here until the thread takes it, so it is still at hand when no thread
+    // can be started (a process limit): then everything runs on this thread.
+    let slot = std::sync::Mutex::new(Some(reader));
     std::thread::scope(|scope| {
         // A few batches in flight keep both threads busy; more would only hold memory.
         let (to_sink, batches) = std::sync::mpsc::sync_channel::<SettledBatch>(4);
+        let (slot_ref, thread_name) = (&slot, name.clone());
         let assembling = std::thread::Builder::new()
             .name("smtpscope-assemble".into())
             .spawn_scoped(scope, move || {
-                stream_settled(name, reader, opts, year, window, &mut |batch| {
+                let reader = slot_ref.lock().unwrap_or_else(|e| e.into_inner()).take();
+                let reader = reader.expect("the reader is taken once");
+                stream_settled(thread_name, reader, opts, year, window, &mut |batch| {
                     to_sink
                         .send(batch)
                         .map_err(|_| std::io::ErrorKind::BrokenPipe.into())
                 })
             });
-        let assembling = match assembling {
-            Ok(handle) => handle,
-            Err(e) => {
-                return Err(StreamError::Load(LoadError::Io(format!(
-                    "cannot start a thread to read with: {e}"
-                ))))
-            }
+        let Ok(assembling) = assembling else {
+            let reader = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            return here(name, reader.expect("no thread took the reader"), sink);
         };
         let mut failed = None;
         for mut batch in batches {
