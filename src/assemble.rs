@@ -78,29 +78,25 @@ const SETTLE_CHECK_EVERY: u32 = 4096;
 /// worked out beforehand by [`prepare`]: a big log's notes can be scanned on the parsing
 /// thread, which has time to spare, instead of on the assembling thread, which has none.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub enum Prepared {
-    /// Not a note, or not scanned yet: [`Assembler::push_prepared`] scans it itself.
-    #[default]
-    Not,
-    Note {
-        /// Only for [`Item::Late`]: a delivery result quotes the remote's reply.
-        code: Option<ReplyCode>,
-        secret: Option<std::ops::Range<usize>>,
-    },
+pub struct Prepared {
+    /// Only for [`Item::Late`]: a delivery result quotes the remote's reply.
+    code: Option<ReplyCode>,
+    /// For [`Item::Late`] and [`Item::Info`]: an `AUTH` payload quoted in the note.
+    secret: Option<std::ops::Range<usize>>,
 }
 
-/// Scans a record's note text as [`Assembler::push`] would; any thread may call it.
+/// Scans a record's note text as the assembler needs it; any thread may call it.
 pub fn prepare(item: &Item) -> Prepared {
     match item {
-        Item::Late(_, text) => Prepared::Note {
+        Item::Late(_, text) => Prepared {
             code: find_reply_code(text),
             secret: auth_argument_in(text),
         },
-        Item::Info(_, text) => Prepared::Note {
+        Item::Info(_, text) => Prepared {
             code: None,
             secret: auth_argument_in(text),
         },
-        _ => Prepared::Not,
+        _ => Prepared::default(),
     }
 }
 
@@ -164,9 +160,9 @@ impl Assembler {
     /// Streaming mode for whole files: a session no record has touched for `window` lines is
     /// final enough to print. It is queued for [`Assembler::take_ready`] (in session order: an
     /// older session still in progress holds the later ones back) and dropped; whoever takes
-    /// it evaluates it, on another thread if it likes. A record arriving later for its key opens a new session, so the window must
-    /// be wider than the gaps a log leaves between a connection's lines (Postfix writes
-    /// delivery results shortly after the disconnect).
+    /// it evaluates it, on another thread if it likes. A record arriving later for its key
+    /// opens a new session, so the window must be wider than the gaps a log leaves between a
+    /// connection's lines (Postfix writes delivery results shortly after the disconnect).
     pub fn settle_after(&mut self, window: u64) {
         self.settle_with(window, false, false);
     }
@@ -267,10 +263,12 @@ impl Assembler {
     }
 
     pub fn push(&mut self, rec: Record) {
-        self.push_prepared(rec, Prepared::Not);
+        let prepared = prepare(&rec.item);
+        self.push_prepared(rec, prepared);
     }
 
-    /// As [`Assembler::push`], with the note scanned beforehand ([`prepare`] of the same item).
+    /// As [`Assembler::push`], with the note scanned beforehand: `prepared` must be
+    /// [`prepare`] of the same item.
     pub fn push_prepared(&mut self, rec: Record, prepared: Prepared) {
         if let Some(st) = self.settle.as_mut() {
             st.high_line = st.high_line.max(rec.line);
@@ -374,13 +372,9 @@ impl Assembler {
             }
             Item::Secret(kind, text) => secret_note(s, rec.line, rec.time, kind, text),
             Item::Late(kind, text) => {
-                let (code, secret) = match prepared {
-                    Prepared::Note { code, secret } => (code, secret),
-                    Prepared::Not => (find_reply_code(&text), auth_argument_in(&text)),
-                };
                 let mut ev = Event::new(rec.line, rec.time, Direction::Info, EventKind::Info(kind), text);
-                ev.code = code;
-                ev.secrets.extend(secret);
+                ev.code = prepared.code;
+                ev.secrets.extend(prepared.secret);
                 s.events.push(ev);
             }
             Item::Info(kind, text) => {
@@ -390,12 +384,8 @@ impl Assembler {
                 if kind == InfoKind::TlsStarted {
                     track.pending.clear();
                 }
-                let secret = match prepared {
-                    Prepared::Note { secret, .. } => secret,
-                    Prepared::Not => auth_argument_in(&text),
-                };
                 let mut ev = Event::new(rec.line, rec.time, Direction::Info, EventKind::Info(kind), text);
-                ev.secrets.extend(secret);
+                ev.secrets.extend(prepared.secret);
                 s.events.push(ev);
             }
             Item::Peers { client, server } => {

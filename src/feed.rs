@@ -360,10 +360,7 @@ impl Compacting {
         if self.rows_here {
             return tx.send(job.rows()).map_err(|_| Hangup);
         }
-        match self.maker.as_mut() {
-            Some(maker) => maker.send(job),
-            None => Ok(()),
-        }
+        self.maker.as_mut().map_or(Ok(()), |maker| maker.send(job))
     }
 
     /// Waits until every row handed over is sent.
