@@ -437,7 +437,7 @@ impl RowMaker {
         // and the loader's 100 ms batches, a 256 MiB PHPMailer log peaked at 0.27x its size).
         let (jobs, incoming) = mpsc::sync_channel::<RowJob>(1);
         let debug_panic = std::env::var_os("SMTPSCOPE_DEBUG_PANIC").is_some_and(|v| v == "rows");
-        let handle = thread::Builder::new().name(ROWS_THREAD.into()).spawn(move || {
+        let handle = crate::threads::helper(ROWS_THREAD)?.spawn(move || {
             // Jobs come small and often; rows go out together, as one arena per
             // `PUBLISH_EVERY` (an arena chunk writes each id stem once), and no later than
             // that when no more jobs come for a while.

@@ -22,5 +22,6 @@ pub mod sanitize;
 pub mod source;
 #[cfg(test)]
 mod testdata;
+pub mod threads;
 pub mod tui;
 pub mod wrapper;

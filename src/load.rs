@@ -491,9 +491,8 @@ fn stream_reader_on(
         // A few batches in flight keep both threads busy; more would only hold memory.
         let (to_sink, batches) = std::sync::mpsc::sync_channel::<SettledBatch>(4);
         let (slot_ref, thread_name) = (&slot, name.clone());
-        let assembling = std::thread::Builder::new()
-            .name("smtpscope-assemble".into())
-            .spawn_scoped(scope, move || {
+        let assembling = crate::threads::helper("smtpscope-assemble").and_then(|b| {
+            b.spawn_scoped(scope, move || {
                 let reader = slot_ref.lock().unwrap_or_else(|e| e.into_inner()).take();
                 let reader = reader.expect("the reader is taken once");
                 stream_settled(thread_name, reader, opts, year, window, &mut |batch| {
@@ -501,7 +500,8 @@ fn stream_reader_on(
                         .send(batch)
                         .map_err(|_| std::io::ErrorKind::BrokenPipe.into())
                 })
-            });
+            })
+        });
         let Ok(assembling) = assembling else {
             let reader = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
             return here(name, reader.expect("no thread took the reader"), sink);

@@ -414,12 +414,26 @@ fn the_viewer_leaves_its_input_untouched_and_will_not_save_over_it() {
 /// transcript on screen is read back from the file, and a text filter searches the file.
 #[test]
 fn compact_rows_are_read_back_from_the_file_when_shown() {
-    let Some(t) = Tmux::start("compact") else { return };
+    browse_compact_rows("compact", "SMTPSCOPE_COMPACT_FROM=0");
+}
+
+/// As above with no helper thread to be had (a process limit): the loader parses and makes
+/// the rows itself, and the viewer shows the same.
+#[test]
+fn compact_rows_are_the_same_without_helper_threads() {
+    browse_compact_rows(
+        "onethread",
+        "SMTPSCOPE_COMPACT_FROM=0 SMTPSCOPE_DEBUG_NO_THREADS=1",
+    );
+}
+
+fn browse_compact_rows(name: &str, env: &str) {
+    let Some(t) = Tmux::start(name) else { return };
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("maillog");
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/postfix-maillog.log");
     std::fs::copy(sample, &log).unwrap();
-    t.start_viewer_on("SMTPSCOPE_COMPACT_FROM=0", log.to_str().unwrap());
+    t.start_viewer_on(env, log.to_str().unwrap());
     t.wait_for("the first session read back", |s| {
         s.contains("Sessions 1/16") && s.contains("CONNECT from [198.51.100.23]")
     });

@@ -160,23 +160,21 @@ impl ParseWorker {
     pub fn spawn(mut front: Front) -> std::io::Result<ParseWorker> {
         let (to_worker, lines) = mpsc::channel::<LineBatch>();
         let (records, from_worker) = mpsc::channel();
-        let handle = std::thread::Builder::new()
-            .name(super::PARSE_THREAD.into())
-            .spawn(move || {
-                for mut batch in lines {
-                    front.notes_without_text(batch.notes_without_text);
-                    let mut start = 0;
-                    for &(number, end, truncated) in &batch.lines {
-                        let text = line_text(&batch.bytes[start..end], truncated);
-                        front.parse(number, &text, &mut batch.parsed);
-                        start = end;
-                    }
-                    if records.send(batch).is_err() {
-                        break;
-                    }
+        let handle = crate::threads::helper(super::PARSE_THREAD)?.spawn(move || {
+            for mut batch in lines {
+                front.notes_without_text(batch.notes_without_text);
+                let mut start = 0;
+                for &(number, end, truncated) in &batch.lines {
+                    let text = line_text(&batch.bytes[start..end], truncated);
+                    front.parse(number, &text, &mut batch.parsed);
+                    start = end;
                 }
-                front
-            })?;
+                if records.send(batch).is_err() {
+                    break;
+                }
+            }
+            front
+        })?;
         Ok(ParseWorker {
             batch: LineBatch::default(),
             spare: Vec::new(),
