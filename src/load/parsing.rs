@@ -163,9 +163,15 @@ impl ParseWorker {
         let handle = crate::threads::helper(super::PARSE_THREAD)?.spawn(move || {
             for mut batch in lines {
                 front.notes_without_text(batch.notes_without_text);
+                // One check of the whole batch is cheaper than one per line; a line is
+                // then valid when it starts and ends on character boundaries.
+                let whole = std::str::from_utf8(&batch.bytes).ok();
                 let mut start = 0;
                 for &(number, end, truncated) in &batch.lines {
-                    let text = line_text(&batch.bytes[start..end], truncated);
+                    let text = match whole.and_then(|w| w.get(start..end)) {
+                        Some(t) if !truncated => Cow::Borrowed(t),
+                        _ => line_text(&batch.bytes[start..end], truncated),
+                    };
                     front.parse(number, &text, &mut batch.parsed);
                     start = end;
                 }
@@ -299,6 +305,68 @@ mod tests {
         let inline = load(&text, false, &opts);
         assert!(inline.len() > 100, "{} sessions", inline.len());
         assert_eq!(load(&text, true, &opts), inline);
+    }
+
+    /// Lines as bytes through a pipeline, parsing on a worker or not.
+    fn load_bytes(lines: &[(Vec<u8>, bool)], background: bool) -> Vec<String> {
+        let mut pipe = Pipeline::new(Arc::from("t"), &LoadOptions::default(), 2026);
+        if background {
+            pipe.parse_in_background();
+        }
+        for (i, (line, truncated)) in lines.iter().enumerate() {
+            pipe.feed(i as u64 + 1, line, *truncated).expect("feeds");
+        }
+        let (sessions, report) = pipe.finish().expect("finishes");
+        let mut out: Vec<String> = sessions
+            .iter()
+            .map(|s| crate::output::json::session_json(s, false))
+            .collect();
+        out.extend(
+            report
+                .unparsed
+                .iter()
+                .map(|(n, text)| format!("unparsed {n}: {text}")),
+        );
+        out
+    }
+
+    /// The worker checks a batch's text once, not line by line: a line that is not valid
+    /// UTF-8 alone (a character split across two lines, which is valid once they are joined),
+    /// a stray byte, and a cut line read as they do on this thread.
+    #[test]
+    fn a_worker_reads_broken_text_as_this_thread_does() {
+        let tag = "Nov 22 10:00:02 mx1 postfix/smtpd[4242]: ";
+        // After enough lines for the format to be known and batches to go to the worker.
+        let sample = include_str!("../../sample-logs/postfix-maillog.log");
+        let before = sample.repeat(1 + 2 * super::BATCH_LINES / sample.lines().count());
+        let mut lines: Vec<(Vec<u8>, bool)> = before.lines().map(|l| (l.into(), false)).collect();
+        lines.push((format!("{tag}connect from a[192.0.2.1]").into(), false));
+        let mut split_start: Vec<u8> = format!("{tag}warning: caf").into();
+        split_start.push(0xC3);
+        let mut split_end = vec![0xA9];
+        split_end.extend_from_slice(format!(" {tag}warning: after").as_bytes());
+        let mut stray: Vec<u8> = format!("{tag}warning: bad ").into();
+        stray.extend_from_slice(&[0xFF, b'x']);
+        lines.extend([
+            (split_start, false),
+            (split_end, false),
+            (format!("{tag}warning: cut here").into(), true),
+            (
+                format!("{tag}disconnect from a[192.0.2.1] quit=1 commands=1").into(),
+                false,
+            ),
+        ]);
+        // Joined, these lines are valid text; with the stray byte the batch is not.
+        let mut with_stray = lines.clone();
+        with_stray.insert(lines.len() - 3, (stray, false));
+        for (lines, want) in [(lines, "warning: caf\u{FFFD}"), (with_stray, "bad \u{FFFD}x")] {
+            let inline = load_bytes(&lines, false);
+            let all = inline.join("\n");
+            assert!(all.contains(want), "{all}");
+            assert!(all.contains(": \u{FFFD} Nov 22"), "{all}");
+            assert!(all.contains("cut here [… line truncated"), "{all}");
+            assert_eq!(load_bytes(&lines, true), inline);
+        }
     }
 
     /// A parser that fails on a given line, as a bug would.
