@@ -32,7 +32,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--child") {
         // As the binary does, so peak RSS is the binary's.
-        smtpscope::allocator::use_small_pages();
+        smtpscope::allocator::configure();
         let (phase, file) = (&args[1], PathBuf::from(&args[2]));
         match phase.as_str() {
             "load" => child_load(&file),

@@ -1,7 +1,7 @@
 use clap::Parser;
 
 fn main() {
-    smtpscope::allocator::use_small_pages();
+    smtpscope::allocator::configure();
     let cli = smtpscope::cli::Cli::parse();
     std::process::exit(smtpscope::run::run(cli));
 }
