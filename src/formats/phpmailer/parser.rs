@@ -4,7 +4,7 @@
 //! `QUIT` (level 1), `Connection: closed`.
 
 use super::entry::{classify, continuation, is_signature, next_start, socket_error_kind, Entry, Kind};
-use super::text::{clean, escaped_lines, split_collapsed, split_monolog, split_stamp, strip_level};
+use super::text::{clean, escaped_lines, split_collapsed, split_monolog, split_stamp, strip_level, trim};
 use crate::formats::{InputLine, Item, LineParser, Out, Record};
 use crate::model::{InfoKind, Step, Timestamp};
 use regex::Regex;
@@ -129,7 +129,7 @@ impl Parser {
         let cleaned = clean(raw, self.html);
         self.html |= cleaned.html;
         let text: &str = &cleaned.text;
-        if text.trim().is_empty() {
+        if trim(text).is_empty() {
             return;
         }
         let (time, rest, stamped) = if let Some((t, msg)) = split_monolog(text) {
@@ -206,7 +206,8 @@ impl Parser {
             self.hold(line, time, InfoKind::Note, text.to_owned());
             return true;
         }
-        if text.trim() == "Debug Output:" {
+        let trimmed = trim(text);
+        if trimmed == "Debug Output:" {
             self.flush(out);
             self.wp_header = false;
             return true;
@@ -217,16 +218,17 @@ impl Parser {
                 return false;
             }
             // PHPMailer's ErrorInfo, as the plugin stored it.
-            self.hold(line, time, InfoKind::Error, text.trim().to_owned());
+            self.hold(line, time, InfoKind::Error, trimmed.to_owned());
             return true;
         }
-        if POST_SMTP_URI.is_match(text.trim()) {
+        // The pattern is anchored at `smtp`: most lines are ruled out without the regex.
+        if trimmed.starts_with("smtp") && POST_SMTP_URI.is_match(trimmed) {
             self.flush(out);
             self.hold(
                 line,
                 time,
                 InfoKind::Note,
-                format!("Post SMTP transport: {}", text.trim()),
+                format!("Post SMTP transport: {trimmed}"),
             );
             return true;
         }
