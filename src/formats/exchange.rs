@@ -8,6 +8,7 @@
 use super::csv::split_csv;
 use super::{Format, InputLine, Item, LineParser, Out, Record};
 use crate::model::{parse_iso_local, parse_reply_line, InfoKind, Step, Timestamp};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Which protocol log: who Exchange is in the conversation.
@@ -118,8 +119,8 @@ fn header_value<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     head.eq_ignore_ascii_case(name).then(|| text[name.len()..].trim())
 }
 
-fn field(fields: &[String], index: Option<usize>) -> Option<&str> {
-    fields.get(index?).map(String::as_str)
+fn field<'a>(fields: &'a [Cow<'_, str>], index: Option<usize>) -> Option<&'a str> {
+    fields.get(index?).map(|f| &**f)
 }
 
 /// `2026-03-04T09:12:01.250Z`: UTC.
@@ -277,7 +278,7 @@ impl Parser {
 
     /// Endpoints as they become known: the local one is Exchange (the server in Receive logs,
     /// the client in Send logs), the remote one the other side.
-    fn peers(&mut self, row: &Row<'_>, fields: &[String], out: &mut Out<'_>) {
+    fn peers(&mut self, row: &Row<'_>, fields: &[Cow<'_, str>], out: &mut Out<'_>) {
         let local = field(fields, self.columns.local)
             .map(str::trim)
             .filter(|s| !s.is_empty());
