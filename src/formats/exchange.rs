@@ -7,9 +7,9 @@
 
 use super::csv::split_csv;
 use super::{Format, InputLine, Item, LineParser, Out, Record};
+use crate::fasthash::FastMap;
 use crate::model::{parse_iso_local, parse_reply_line, InfoKind, Step, Timestamp};
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// Which protocol log: who Exchange is in the conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,8 +188,8 @@ struct Seen {
 struct Parser {
     role: Role,
     columns: Columns,
-    /// Sessions begun and not yet disconnected.
-    open: HashMap<String, Seen>,
+    /// Sessions begun and not yet disconnected (looked up for every row).
+    open: FastMap<String, Seen>,
 }
 
 impl Parser {
@@ -197,7 +197,7 @@ impl Parser {
         Parser {
             role,
             columns: Columns::default(),
-            open: HashMap::new(),
+            open: FastMap::default(),
         }
     }
 }

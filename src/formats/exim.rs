@@ -20,9 +20,9 @@
 //! notes on the session of the line before.
 
 use super::{Format, InputLine, Item, LineParser, Out, Record};
+use crate::fasthash::FastMap;
 use crate::model::{parse_iso_local, InfoKind, Step, Timestamp};
 use regex::Regex;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 pub struct Exim;
@@ -123,11 +123,11 @@ struct Line<'a> {
 #[derive(Default)]
 struct Parser {
     open: Vec<Conn>,
-    key_uses: HashMap<String, u32>,
+    key_uses: FastMap<String, u32>,
     /// Message id → key of the session that received it.
-    received: HashMap<String, String>,
+    received: FastMap<String, String>,
     /// Message id → key of its latest delivery session, and how many it has had.
-    deliveries: HashMap<String, (String, u32)>,
+    deliveries: FastMap<String, (String, u32)>,
     /// The session of the last dated line, for unprefixed dump lines after it.
     last_key: Option<String>,
 }

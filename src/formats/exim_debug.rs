@@ -19,9 +19,9 @@
 //! masked note. Other debug lines are unparsed.
 
 use super::{Format, InputLine, Item, LineParser, Out, Record};
+use crate::fasthash::FastMap;
 use crate::model::{parse_hms_frac, parse_reply_line, InfoKind, Step, Timestamp};
 use regex::Regex;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 pub struct EximDebug;
@@ -84,7 +84,7 @@ struct KeyState {
 
 #[derive(Default)]
 struct Parser {
-    keys: HashMap<String, KeyState>,
+    keys: FastMap<String, KeyState>,
     /// The key of the line before when it was a reply (continuation lines extend it).
     reply_key: Option<String>,
     /// The key of the last protocol line, for debug notes after it.

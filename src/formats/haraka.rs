@@ -6,10 +6,10 @@
 //! transaction. `connect ip=…` and `disconnect ip=…` notices bound a connection.
 
 use super::{Format, InputLine, Item, LineParser, Out, Record};
+use crate::fasthash::FastMap;
 use crate::model::{parse_iso_local, InfoKind, Timestamp};
 use chrono::DateTime;
 use regex::Regex;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 pub struct Haraka;
@@ -76,7 +76,7 @@ enum Data {
 
 #[derive(Default)]
 struct Parser {
-    data: HashMap<String, Data>,
+    data: FastMap<String, Data>,
 }
 
 impl LineParser for Parser {

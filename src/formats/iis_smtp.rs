@@ -13,8 +13,8 @@
 //! one address at the same time merge into one session.
 
 use super::{Format, InputLine, Item, LineParser, Out, Record};
+use crate::fasthash::FastMap;
 use crate::model::{parse_iso_local, InfoKind, Step, Timestamp};
-use std::collections::HashMap;
 
 pub struct IisSmtp;
 
@@ -151,7 +151,7 @@ struct Conv {
 #[derive(Default)]
 struct Parser {
     columns: Columns,
-    groups: HashMap<String, Conv>,
+    groups: FastMap<String, Conv>,
     sessions: u32,
 }
 

@@ -7,10 +7,10 @@
 //! service and connection number. AUTH lines carry base64 credentials in the arguments.
 
 use super::{split_run_together, Format, InputLine, Item, LineParser, Out, Record};
+use crate::fasthash::{FastMap, FastSet};
 use crate::model::{parse_hms_frac, InfoKind, Timestamp};
 use chrono::NaiveDate;
 use regex::Regex;
-use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 pub struct MailEnable;
@@ -62,10 +62,10 @@ fn stamp(field: &str) -> Option<Timestamp> {
 #[derive(Default)]
 struct Parser {
     /// Sessions that have shown their greeting: a second one means a new connection.
-    greeted: HashSet<String>,
-    seen: HashSet<String>,
+    greeted: FastSet<String>,
+    seen: FastSet<String>,
     /// The account last noted per session: the column repeats on every line after AUTH.
-    account: HashMap<String, String>,
+    account: FastMap<String, String>,
 }
 
 impl LineParser for Parser {

@@ -9,9 +9,9 @@
 //! it comes from MDaemon's documentation and third-party parsers, not the writer's source.
 
 use super::{Format, InputLine, Item, LineParser, Out, Record};
+use crate::fasthash::FastMap;
 use crate::model::{parse_iso_local, parse_reply_line, InfoKind, Timestamp};
 use regex::Regex;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 pub struct MDaemon;
@@ -56,7 +56,7 @@ struct Parser {
     /// The block being read (sessions logged after they end, one after another).
     current: Option<String>,
     /// Per session: true when MDaemon is the server, once a dialogue line shows it.
-    server_role: HashMap<String, bool>,
+    server_role: FastMap<String, bool>,
     blocks: u32,
 }
 

@@ -13,9 +13,9 @@
 //!   greeting (`>>> 220`) is the server, one that reads it (or logs `=== CONNECT`) the client.
 
 use super::{Format, InputLine, Item, LineParser, Out, Record};
+use crate::fasthash::{FastMap, FastSet};
 use crate::model::{InfoKind, Step, Timestamp};
 use regex::Regex;
-use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 pub struct Sendmail;
@@ -89,19 +89,19 @@ enum Role {
 #[derive(Default)]
 struct Parser {
     year: i32,
-    roles: HashMap<String, Role>,
+    roles: FastMap<String, Role>,
     /// `STARTTLS=client` lines by pid: they name no queue id, and belong to the delivery
     /// the same process logs next.
-    client_tls: HashMap<String, (u64, Option<Timestamp>, String)>,
+    client_tls: FastMap<String, (u64, Option<Timestamp>, String)>,
     /// Pids that logged a connection line: their other queue-id notes are the connection's;
     /// other processes' notes (`DSN:` after a bounce) belong to the message's deliveries.
-    connections: HashSet<String>,
+    connections: FastSet<String>,
     /// Pids whose connection already logged a transaction: a TLS or AUTH line after that
     /// (both only come before MAIL) is a new connection by a reused pid.
-    transacted: HashSet<String>,
+    transacted: FastSet<String>,
     /// `-X` daemon pids that wrote their greeting, and those waiting for STARTTLS's `220`.
-    greeted: HashSet<String>,
-    starttls: HashSet<String>,
+    greeted: FastSet<String>,
+    starttls: FastSet<String>,
 }
 
 impl LineParser for Parser {
@@ -233,7 +233,7 @@ fn syslog(
     text: &str,
     n: u64,
     time: Option<Timestamp>,
-    connections: &mut HashSet<String>,
+    connections: &mut FastSet<String>,
     out: &mut Out<'_>,
 ) {
     let (qid, message) = match QUEUED.captures(text) {

@@ -17,9 +17,9 @@
 
 use super::smartermail_smtp::{stamp, strip_tag};
 use super::{split_run_together, Format, InputLine, Item, LineParser, Out, Record};
+use crate::fasthash::FastMap;
 use crate::model::{parse_reply_line, InfoKind, Timestamp};
 use regex::Regex;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 pub struct SmarterMailDelivery;
@@ -97,7 +97,7 @@ struct Delivery {
 
 #[derive(Default)]
 struct Parser {
-    deliveries: HashMap<String, Delivery>,
+    deliveries: FastMap<String, Delivery>,
     /// The delivery of the last prefixed line: unprefixed lines continue it.
     last_key: Option<String>,
 }

@@ -4,9 +4,9 @@
 //! anything else is SmarterMail's own note (`connected at …`, `Authenticated as …`, blocks).
 
 use super::{split_run_together, Format, InputLine, Item, LineParser, Out, Record};
+use crate::fasthash::FastMap;
 use crate::model::{parse_hms_frac, parse_ymd, InfoKind, Timestamp};
 use regex::Regex;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 pub struct SmarterMailSmtp;
@@ -74,7 +74,7 @@ pub(super) fn strip_tag<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
 struct Parser {
     /// Sessions seen and not yet disconnected; the flag says a `connected at` note was seen,
     /// so a second one means the id was reused for a new connection.
-    open: HashMap<String, bool>,
+    open: FastMap<String, bool>,
     /// The session of the last prefixed line: unprefixed lines continue it.
     last_key: Option<String>,
 }
