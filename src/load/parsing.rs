@@ -277,12 +277,19 @@ mod tests {
 
     /// Feeds `text` through a pipeline, parsing on a worker or not.
     fn load(text: &str, background: bool, opts: &LoadOptions) -> Vec<String> {
+        let lines: Vec<(Vec<u8>, bool)> = text.lines().map(|l| (l.into(), false)).collect();
+        load_bytes(&lines, background, opts)
+    }
+
+    /// Lines as bytes (each with whether it was cut) through a pipeline: its sessions as
+    /// JSON, the line counts, and the unparsed lines kept.
+    fn load_bytes(lines: &[(Vec<u8>, bool)], background: bool, opts: &LoadOptions) -> Vec<String> {
         let mut pipe = Pipeline::new(Arc::from("t"), opts, 2026);
         if background {
             pipe.parse_in_background();
         }
-        for (i, line) in text.lines().enumerate() {
-            pipe.feed(i as u64 + 1, line.as_bytes(), false).expect("feeds");
+        for (i, (line, truncated)) in lines.iter().enumerate() {
+            pipe.feed(i as u64 + 1, line, *truncated).expect("feeds");
         }
         let (sessions, report) = pipe.finish().expect("finishes");
         let mut out: Vec<String> = sessions
@@ -293,6 +300,12 @@ mod tests {
             "{} lines, {} unparsed",
             report.lines, report.unparsed_count
         ));
+        out.extend(
+            report
+                .unparsed
+                .iter()
+                .map(|(n, text)| format!("unparsed {n}: {text}")),
+        );
         out
     }
 
@@ -305,29 +318,6 @@ mod tests {
         let inline = load(&text, false, &opts);
         assert!(inline.len() > 100, "{} sessions", inline.len());
         assert_eq!(load(&text, true, &opts), inline);
-    }
-
-    /// Lines as bytes through a pipeline, parsing on a worker or not.
-    fn load_bytes(lines: &[(Vec<u8>, bool)], background: bool) -> Vec<String> {
-        let mut pipe = Pipeline::new(Arc::from("t"), &LoadOptions::default(), 2026);
-        if background {
-            pipe.parse_in_background();
-        }
-        for (i, (line, truncated)) in lines.iter().enumerate() {
-            pipe.feed(i as u64 + 1, line, *truncated).expect("feeds");
-        }
-        let (sessions, report) = pipe.finish().expect("finishes");
-        let mut out: Vec<String> = sessions
-            .iter()
-            .map(|s| crate::output::json::session_json(s, false))
-            .collect();
-        out.extend(
-            report
-                .unparsed
-                .iter()
-                .map(|(n, text)| format!("unparsed {n}: {text}")),
-        );
-        out
     }
 
     /// The worker checks a batch's text once, not line by line: a line that is not valid
@@ -360,12 +350,12 @@ mod tests {
         let mut with_stray = lines.clone();
         with_stray.insert(lines.len() - 3, (stray, false));
         for (lines, want) in [(lines, "warning: caf\u{FFFD}"), (with_stray, "bad \u{FFFD}x")] {
-            let inline = load_bytes(&lines, false);
+            let inline = load_bytes(&lines, false, &LoadOptions::default());
             let all = inline.join("\n");
             assert!(all.contains(want), "{all}");
             assert!(all.contains(": \u{FFFD} Nov 22"), "{all}");
             assert!(all.contains("cut here [… line truncated"), "{all}");
-            assert_eq!(load_bytes(&lines, true), inline);
+            assert_eq!(load_bytes(&lines, true, &LoadOptions::default()), inline);
         }
     }
 
