@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 /// True for characters that must never reach a terminal raw.
-fn is_dangerous(c: char) -> bool {
+pub fn is_dangerous(c: char) -> bool {
     let u = c as u32;
     u < 0x20 || u == 0x7f || (0x80..0xa0).contains(&u) || is_bidi_control(c)
 }

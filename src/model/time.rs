@@ -58,50 +58,87 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// Appends the stamp as [`fmt::Display`] writes it, without a formatter: `--list` and
+    /// `--json` write several per session, and `write!` cost more than the digits.
+    pub fn push_to(&self, out: &mut String) {
+        let mut buf = [0u8; 32];
+        match self.iso_bytes(&mut buf) {
+            Some(len) => out.push_str(std::str::from_utf8(&buf[..len]).expect("ASCII digits")),
+            None => {
+                use fmt::Write as _;
+                let _ = write!(out, "{self}");
+            }
+        }
+    }
+
+    /// The ISO 8601 text into `buf`, field by field, and its length; `None` for the years past
+    /// 9999 (a sign in ISO 8601) and leap seconds that are left to chrono (at most 29 bytes).
+    fn iso_bytes(&self, buf: &mut [u8; 32]) -> Option<usize> {
+        use chrono::{Datelike, Timelike};
+        let w = self.when;
+        if !(0..=9999).contains(&w.year()) || w.nanosecond() >= 1_000_000_000 {
+            return None;
+        }
+        let ms = w.and_utc().timestamp_subsec_millis();
+        let mut len = 0;
+        let mut put = |value: u32, digits: u32, after: Option<u8>| {
+            for d in (0..digits).rev() {
+                buf[len] = b'0' + (value / 10u32.pow(d) % 10) as u8;
+                len += 1;
+            }
+            if let Some(sep) = after {
+                buf[len] = sep;
+                len += 1;
+            }
+        };
+        if self.has_date {
+            put(w.year() as u32, 4, Some(b'-'));
+            put(w.month(), 2, Some(b'-'));
+            put(w.day(), 2, Some(b'T'));
+        }
+        put(w.hour(), 2, Some(b':'));
+        put(w.minute(), 2, Some(b':'));
+        put(w.second(), 2, (ms != 0).then_some(b'.'));
+        if ms != 0 {
+            put(ms, 3, None);
+        }
+        match self.offset {
+            Some(0) => put(0, 0, Some(b'Z')),
+            // An offset of 100 hours or more (never parsed from a log) is left to `write!`.
+            Some(s) if s.unsigned_abs() / 3600 < 100 => {
+                let a = s.unsigned_abs();
+                put(0, 0, Some(if s < 0 { b'-' } else { b'+' }));
+                put(a / 3600, 2, Some(b':'));
+                put((a % 3600) / 60, 2, None);
+            }
+            Some(_) => return None,
+            None => {}
+        }
+        Some(len)
+    }
+}
+
 impl fmt::Display for Timestamp {
     /// ISO 8601: `2019-02-06T15:03:12.142`, milliseconds only when non-zero, the offset when
     /// known; `15:03:12` when there is no date.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use chrono::{Datelike, Timelike};
+        // Written field by field: chrono's `format` parses its pattern on every call, and
+        // every session printed has two stamps.
+        let mut buf = [0u8; 32];
+        if let Some(len) = self.iso_bytes(&mut buf) {
+            return f.write_str(std::str::from_utf8(&buf[..len]).expect("ASCII digits"));
+        }
+        // Years past 9999, leap seconds, bogus offsets.
         let w = self.when;
         let ms = w.and_utc().timestamp_subsec_millis();
-        // Written field by field: chrono's `format` parses its pattern on every call, and
-        // every session printed has two stamps. Years past 9999 (a sign in ISO 8601) and
-        // leap seconds are left to chrono.
-        if (0..=9999).contains(&w.year()) && w.nanosecond() < 1_000_000_000 {
-            let mut buf = [0u8; 23];
-            let mut len = 0;
-            let mut put = |value: u32, digits: u32, after: Option<u8>| {
-                for d in (0..digits).rev() {
-                    buf[len] = b'0' + (value / 10u32.pow(d) % 10) as u8;
-                    len += 1;
-                }
-                if let Some(sep) = after {
-                    buf[len] = sep;
-                    len += 1;
-                }
-            };
-            if self.has_date {
-                put(w.year() as u32, 4, Some(b'-'));
-                put(w.month(), 2, Some(b'-'));
-                put(w.day(), 2, Some(b'T'));
-            }
-            put(w.hour(), 2, Some(b':'));
-            put(w.minute(), 2, Some(b':'));
-            put(w.second(), 2, (ms != 0).then_some(b'.'));
-            if ms != 0 {
-                put(ms, 3, None);
-            }
-            f.write_str(std::str::from_utf8(&buf[..len]).expect("ASCII digits"))?;
-        } else {
-            let body = match (self.has_date, ms) {
-                (true, 0) => w.format("%Y-%m-%dT%H:%M:%S"),
-                (true, _) => w.format("%Y-%m-%dT%H:%M:%S%.3f"),
-                (false, 0) => w.format("%H:%M:%S"),
-                (false, _) => w.format("%H:%M:%S%.3f"),
-            };
-            write!(f, "{body}")?;
-        }
+        let body = match (self.has_date, ms) {
+            (true, 0) => w.format("%Y-%m-%dT%H:%M:%S"),
+            (true, _) => w.format("%Y-%m-%dT%H:%M:%S%.3f"),
+            (false, 0) => w.format("%H:%M:%S"),
+            (false, _) => w.format("%H:%M:%S%.3f"),
+        };
+        write!(f, "{body}")?;
         match self.offset {
             Some(0) => write!(f, "Z"),
             Some(s) => {
@@ -261,6 +298,83 @@ mod tests {
             };
             assert_eq!(t.to_string(), when.format(pattern).to_string());
         }
+    }
+
+    /// The stamp as chrono and `write!` print it: what the field-by-field writer must equal.
+    fn printed_by_chrono(t: &Timestamp) -> String {
+        let ms = t.when.and_utc().timestamp_subsec_millis();
+        let pattern = match (t.has_date, ms) {
+            (true, 0) => "%Y-%m-%dT%H:%M:%S",
+            (true, _) => "%Y-%m-%dT%H:%M:%S%.3f",
+            (false, 0) => "%H:%M:%S",
+            (false, _) => "%H:%M:%S%.3f",
+        };
+        let mut out = t.when.format(pattern).to_string();
+        match t.offset {
+            Some(0) => out.push('Z'),
+            Some(s) => {
+                let sign = if s < 0 { '-' } else { '+' };
+                let a = s.unsigned_abs();
+                out.push_str(&format!("{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60));
+            }
+            None => {}
+        }
+        out
+    }
+
+    #[test]
+    fn stamps_with_offsets_leap_seconds_and_far_years_print_as_chrono_does() {
+        let offsets = [
+            None,
+            Some(0),
+            Some(3600),
+            Some(-18_000),
+            Some(19_800),
+            Some(-34_200),
+            Some(5_400_000),
+            Some(i32::MAX),
+            Some(i32::MIN + 1),
+        ];
+        let mut seed = 11u64;
+        let mut far = 0;
+        for i in 0..30_000u64 {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            // Mostly this century; one in eight past the year 9999.
+            let secs = if i % 8 == 0 {
+                253_402_300_800 + (seed >> 24) as i64 % 1_000_000_000
+            } else {
+                (seed >> 20) as i64 % 8_000_000_000 - 1_000_000_000
+            };
+            let nanos = match seed % 4 {
+                0 => 0,
+                1 => (seed >> 8) as u32 % 1_000_000_000,
+                _ => (seed >> 8) as u32 % 1_000 * 1_000_000,
+            };
+            let mut when = chrono::DateTime::from_timestamp(secs, nanos)
+                .expect("in range")
+                .naive_utc();
+            if i % 16 == 1 {
+                // A leap second: 23:59:60.
+                let date = when.date();
+                let leap =
+                    chrono::NaiveTime::from_hms_nano_opt(23, 59, 59, 1_000_000_000 + nanos % 1_000_000_000);
+                when = date.and_time(leap.expect("a leap second"));
+            }
+            far += usize::from(chrono::Datelike::year(&when) > 9999);
+            let t = Timestamp {
+                when,
+                has_date: seed & 2 == 0,
+                offset: offsets[(seed >> 40) as usize % offsets.len()],
+            };
+            let want = printed_by_chrono(&t);
+            assert_eq!(t.to_string(), want);
+            let mut pushed = String::from("x");
+            t.push_to(&mut pushed);
+            assert_eq!(pushed, format!("x{want}"));
+        }
+        assert!(far > 1000, "only {far} stamps past 9999");
     }
 
     #[test]

@@ -23,9 +23,7 @@ pub fn session_line(s: &Session) -> String {
     use std::fmt::Write as _;
     let mut line = String::with_capacity(96 + s.summary.len());
     match s.start {
-        Some(t) => {
-            let _ = write!(line, "{t}");
-        }
+        Some(t) => t.push_to(&mut line),
         None => line.push('-'),
     }
     pad(&mut line, 0, 23);
