@@ -17,11 +17,11 @@ fn kind_word(e: &Event) -> &'static str {
 
 /// The JSON value of one session; credentials masked unless `reveal`.
 ///
-/// Written by hand, field by field, into one string: through serde the strings were escaped
-/// a byte at a time, every event's fields were copied into strings first, and the document
-/// was scanned again for characters a terminal must not get raw. That was most of `--json`'s
-/// time on a big log, where its thread was the slowest. The bytes are the same (a test holds
-/// this to serde on every sample).
+/// Written by hand, field by field, into one string. Through serde the strings were escaped
+/// a byte at a time (a quarter of a `--json` run's instructions on a big log), every event's
+/// fields were copied into strings first, and the line was scanned again for characters a
+/// terminal must not get raw. The bytes are the same: a test holds this to serde on every
+/// sample.
 pub fn session_json(s: &Session, reveal: bool) -> String {
     let code = s.decisive_code();
     let latencies = explain::latencies(s);
@@ -102,7 +102,7 @@ impl Object {
         if !std::mem::take(&mut self.empty) {
             self.out.push(',');
         }
-        // Names are ASCII words: one copy between quotes pushed as characters.
+        // Names are ASCII words (nothing to escape).
         self.out.push('"');
         self.out.push_str(name);
         self.out.push('"');
