@@ -95,17 +95,18 @@ impl Parsing {
             Parsing::Worker(worker) => worker.add(number, bytes, truncated, &mut push_to(asm)),
             Parsing::Here(front, parsed) => {
                 front.parse(number, &line_text(bytes, truncated), parsed);
-                parsed.drain(..).for_each(push_to(asm));
+                parsed.iter_mut().for_each(push_to(asm));
+                parsed.clear();
             }
         }
     }
 }
 
 /// Hands records to the assembler in order.
-fn push_to(asm: &mut Assembler) -> impl FnMut(Parsed) + '_ {
+fn push_to(asm: &mut Assembler) -> impl FnMut(&mut Parsed) + '_ {
     |p| {
         asm.input_line(p.input_line);
-        asm.push_prepared(p.record, p.prepared);
+        asm.push_in_place(&mut p.record, &mut p.prepared);
     }
 }
 
@@ -249,7 +250,7 @@ impl Pipeline {
         };
         let mut parsed = Vec::new();
         let orphans = front.finish(&mut parsed);
-        parsed.into_iter().for_each(push_to(&mut asm));
+        parsed.iter_mut().for_each(push_to(&mut asm));
         for (n, t) in orphans {
             asm.unparsed_line(n, &t);
         }

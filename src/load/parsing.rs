@@ -199,7 +199,7 @@ impl ParseWorker {
     }
 
     /// Queues a line; records parsed meanwhile are handed to `push`, in order.
-    pub fn add(&mut self, number: u64, bytes: &[u8], truncated: bool, push: &mut dyn FnMut(Parsed)) {
+    pub fn add(&mut self, number: u64, bytes: &[u8], truncated: bool, push: &mut dyn FnMut(&mut Parsed)) {
         self.batch.bytes.extend_from_slice(bytes);
         self.batch.lines.push((number, self.batch.bytes.len(), truncated));
         if self.batch.lines.len() >= BATCH_LINES {
@@ -207,7 +207,7 @@ impl ParseWorker {
         }
     }
 
-    fn send(&mut self, push: &mut dyn FnMut(Parsed)) {
+    fn send(&mut self, push: &mut dyn FnMut(&mut Parsed)) {
         if self.batch.lines.is_empty() {
             return;
         }
@@ -228,16 +228,18 @@ impl ParseWorker {
     }
 
     /// Hands a parsed batch's records on and keeps the batch for reuse.
-    fn take_back(&mut self, mut batch: LineBatch, push: &mut dyn FnMut(Parsed)) {
+    fn take_back(&mut self, mut batch: LineBatch, push: &mut dyn FnMut(&mut Parsed)) {
         self.in_flight -= 1;
-        batch.parsed.drain(..).for_each(push);
+        // Handed over where they lie: the assembler takes their text, not the whole record.
+        batch.parsed.iter_mut().for_each(push);
+        batch.parsed.clear();
         batch.bytes.clear();
         batch.lines.clear();
         self.spare.push(batch);
     }
 
     /// Waits for the oldest batch's records.
-    fn receive(&mut self, push: &mut dyn FnMut(Parsed)) {
+    fn receive(&mut self, push: &mut dyn FnMut(&mut Parsed)) {
         match self.from_worker.recv() {
             Ok(batch) => self.take_back(batch, push),
             Err(_) => self.rethrow(),
@@ -246,7 +248,7 @@ impl ParseWorker {
 
     /// Sends what is queued and waits until every record is handed to `push`: the worker is
     /// idle and its [`Front`] comes back.
-    pub fn finish(mut self, push: &mut dyn FnMut(Parsed)) -> Front {
+    pub fn finish(mut self, push: &mut dyn FnMut(&mut Parsed)) -> Front {
         self.send(push);
         while self.in_flight > 0 {
             self.receive(push);
