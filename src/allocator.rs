@@ -60,47 +60,33 @@ pub fn use_small_pages() {
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
-    /// The option's number is v3's: its neighbours have their defaults (`generic_collect`
-    /// 10000 before it, `page_full_retain` 2 and `page_max_candidates` 4 after), and after
-    /// the call it is set.
-    #[test]
-    fn the_reclaim_option_is_the_one_set() {
-        use libmimalloc_sys::mi_option_get;
-        let at = super::PAGE_RECLAIM_ON_FREE;
+    use libmimalloc_sys::{mi_option_get, mi_option_t};
+    use std::ffi::c_long;
+
+    /// Checks that option `at` is the one meant, by v3's numbering: the options after it
+    /// (and the one before) hold their defaults, `before` and `after`; and that after
+    /// [`super::configure`] it holds `set`.
+    fn assert_option(at: mi_option_t, before: c_long, after: &[c_long], set: c_long) {
         // SAFETY: reads mimalloc's integer options.
-        let neighbours = unsafe {
-            [
-                mi_option_get(at - 1),
-                mi_option_get(at + 1),
-                mi_option_get(at + 2),
-            ]
-        };
-        assert_eq!(neighbours, [10_000, 2, 4]);
+        let get = |o| unsafe { mi_option_get(o) };
+        let next: Vec<c_long> = (1..=after.len() as mi_option_t).map(|d| get(at + d)).collect();
+        assert_eq!((get(at - 1), next.as_slice()), (before, after));
         super::configure();
-        // SAFETY: as above.
-        assert_eq!(unsafe { mi_option_get(at) }, 1);
+        assert_eq!(get(at), set);
     }
 
-    /// As above for the purge delay: `eager_commit_delay` 1 before it, `use_numa_nodes` 0,
-    /// `disallow_os_alloc` 0, `os_tag` 100 and `max_errors` 32 after it.
+    /// `generic_collect` 10000 before it, `page_full_retain` 2 and `page_max_candidates` 4
+    /// after.
+    #[test]
+    fn the_reclaim_option_is_the_one_set() {
+        assert_option(super::PAGE_RECLAIM_ON_FREE, 10_000, &[2, 4], 1);
+    }
+
+    /// `eager_commit_delay` 1 before it; `use_numa_nodes` 0, `disallow_os_alloc` 0, `os_tag`
+    /// 100 and `max_errors` 32 after.
     #[test]
     fn the_purge_option_is_the_one_set() {
-        use libmimalloc_sys::mi_option_get;
-        let at = super::PURGE_DELAY;
-        // SAFETY: reads mimalloc's integer options.
-        let neighbours = unsafe {
-            [
-                mi_option_get(at - 1),
-                mi_option_get(at + 1),
-                mi_option_get(at + 2),
-                mi_option_get(at + 3),
-                mi_option_get(at + 4),
-            ]
-        };
-        assert_eq!(neighbours, [1, 0, 0, 100, 32]);
-        super::configure();
-        // SAFETY: as above.
-        assert_eq!(unsafe { mi_option_get(at) }, super::PURGE_DELAY_MS);
+        assert_option(super::PURGE_DELAY, 1, &[0, 0, 100, 32], super::PURGE_DELAY_MS);
     }
 
     #[test]
