@@ -275,7 +275,8 @@ impl Assembler {
 
     /// As [`Assembler::push_prepared`], taking the item's text out of a record that stays
     /// where it is (a parse batch): records are handed over by the million, and moving each
-    /// (152 bytes with its scan) through the calls copied it three times.
+    /// (152 bytes with its scan) through the calls copied it three times. The record is left
+    /// spent (its item a bare `Begin`, its scan empty): drop it, do not push it again.
     pub fn push_in_place(&mut self, rec: &mut Record, prepared: &mut Prepared) {
         if let Some(st) = self.settle.as_mut() {
             st.high_line = st.high_line.max(rec.line);
