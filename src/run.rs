@@ -143,7 +143,7 @@ fn stream(input: &Input, opts: &LoadOptions, cli: &crate::cli::Cli, filter: Opti
             tally.add(s.status());
         }
         if cli.json {
-            output::json::write(&mut out, &shown, cli.reveal_secrets)
+            output::json::write_streamed(&mut out, &shown, cli.reveal_secrets)
         } else {
             for s in &shown {
                 writeln!(out, "{}", output::list::session_line(s))?;

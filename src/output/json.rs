@@ -256,7 +256,18 @@ fn round_ms(s: f64) -> f64 {
     (s * 1000.0).round() / 1000.0
 }
 
-/// Writes one line per session.
+/// Writes one line per session, on this thread: for a stream of settled sessions, whose
+/// reading and parsing already keep both cores busy (a second thread for half of each block,
+/// as [`write`] has, made 256 MiB of Postfix 1–11% slower in seven alternating runs).
+pub fn write_streamed(out: &mut impl Write, sessions: &[&Session], reveal: bool) -> io::Result<()> {
+    for s in sessions {
+        out.write_all(session_json(s, reveal).as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Writes one line per session, of sessions loaded whole.
 /// Sessions are turned into JSON a block at a time, half of each block on a second thread
 /// (explanations make this the costly part of `--json` on a big log); lines stay in order.
 pub fn write(out: &mut impl Write, sessions: &[&Session], reveal: bool) -> io::Result<()> {
