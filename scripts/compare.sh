@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Times smtpscope against lnav, grep -c and wc -l on one log, in one run, and prints ratios.
 #
-#   scripts/compare.sh [FILE]
+#   scripts/compare.sh [-r ROUNDS] [FILE]
 #
+# Every tool runs once per round, the tools taking turns (default 3 rounds), so a machine
+# whose speed drifts during the run slows them all alike; the table shows each tool's median,
+# fastest and slowest time and its highest peak RSS, and compares medians.
 # Without FILE it generates a 1 GiB Postfix maillog (target/bench/postfix-1024MiB.log) with
 # `cargo run --release --example gen`. Builds smtpscope in release mode if needed. Installs
 # nothing: without lnav (Debian/Ubuntu: `sudo apt-get install lnav`) that row is skipped.
@@ -11,6 +14,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+rounds=3
+if [[ "${1:-}" == "-r" ]]; then
+    rounds="${2:?-r needs a number of rounds}"
+    shift 2
+fi
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: -r needs a positive number" >&2; exit 1; }
 file="${1:-}"
 if [[ -z "$file" ]]; then
     file=target/bench/postfix-1024MiB.log
@@ -27,9 +36,9 @@ smtpscope=target/release/smtpscope
 cat "$file" > /dev/null # warm the page cache
 # -L: the size of the file a symlink names, not of the link.
 size=$(stat -L -c %s "$file")
-printf 'file: %s (%.0f MiB), %s cores\n\n' "$file" "$(echo "$size / 1048576" | bc -l)" "$(nproc)"
-printf '%-28s %9s %9s %10s\n' tool seconds 'RSS MiB' 'vs --list'
+printf 'file: %s (%.0f MiB), %s cores, %s rounds\n\n' "$file" "$(echo "$size / 1048576" | bc -l)" "$(nproc)" "$rounds"
 
+# Per tool: its times (one per round, space-separated) and its highest peak RSS in KiB.
 declare -A secs rss
 names=()
 out=$(mktemp)
@@ -47,27 +56,43 @@ measure() {
     wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log")
     kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
     rm -f "$log"
-    names+=("$name")
+    [[ -v "secs[$name]" ]] || names+=("$name")
     # m:ss.cc or h:mm:ss
-    secs[$name]=$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
-    rss[$name]=$(echo "$kb / 1024" | bc -l)
+    secs[$name]+=" $(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')"
+    if (( ${kb:-0} > ${rss[$name]:-0} )); then rss[$name]=$kb; fi
 }
 
-measure 'smtpscope --list' "$smtpscope" --list "$file"
-measure 'smtpscope --json' "$smtpscope" --json "$file"
-measure 'grep -c smtpd' grep -c smtpd "$file"
-measure 'wc -l' wc -l "$file"
+# The median, fastest and slowest of a list of times.
+stats() {
+    tr ' ' '\n' <<< "$1" | sed '/^$/d' | sort -g | awk '
+        { t[NR] = $1 }
+        END { m = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2; print m, t[1], t[NR] }'
+}
+
+lnav_name=
 if command -v lnav > /dev/null; then
-    measure "lnav $(lnav -V | head -1 | awk '{print $2}') (syslog count)" \
-        lnav -n -c ';SELECT count(*) FROM syslog_log' "$file"
+    lnav_name="lnav $(lnav -V | head -1 | awk '{print $2}') (syslog count)"
 else
     echo "(lnav not installed: sudo apt-get install lnav — row skipped)"
 fi
-
-base=${secs['smtpscope --list']}
-for name in "${names[@]}"; do
-    printf '%-28s %9.3f %9.0f %9.2fx\n' "$name" "${secs[$name]}" "${rss[$name]}" \
-        "$(echo "${secs[$name]} / $base" | bc -l)"
+for ((round = 1; round <= rounds; round++)); do
+    printf 'round %d of %d…\n' "$round" "$rounds" >&2
+    measure 'smtpscope --list' "$smtpscope" --list "$file"
+    measure 'smtpscope --json' "$smtpscope" --json "$file"
+    measure 'grep -c smtpd' grep -c smtpd "$file"
+    measure 'wc -l' wc -l "$file"
+    if [[ -n "$lnav_name" ]]; then
+        measure "$lnav_name" lnav -n -c ';SELECT count(*) FROM syslog_log' "$file"
+    fi
 done
-printf '\n"vs --list": time relative to smtpscope --list (above 1: slower than smtpscope).\n'
-printf 'RSS / file size for smtpscope --list: %.2f\n' "$(echo "${rss['smtpscope --list']} * 1048576 / $size" | bc -l)"
+
+printf '%-28s %9s %9s %9s %9s %10s\n' tool median fastest slowest 'RSS MiB' 'vs --list'
+read -r base _ _ <<< "$(stats "${secs['smtpscope --list']}")"
+for name in "${names[@]}"; do
+    read -r median fastest slowest <<< "$(stats "${secs[$name]}")"
+    printf '%-28s %9.3f %9.3f %9.3f %9.0f %9.2fx\n' "$name" "$median" "$fastest" "$slowest" \
+        "$(echo "${rss[$name]} / 1024" | bc -l)" "$(echo "$median / $base" | bc -l)"
+done
+printf '\nSeconds of wall time over %s rounds; RSS: the highest peak of any round.\n' "$rounds"
+printf '"vs --list": median time relative to smtpscope --list'"'"'s (above 1: slower than smtpscope).\n'
+printf 'RSS / file size for smtpscope --list: %.2f\n' "$(echo "${rss['smtpscope --list']} * 1024 / $size" | bc -l)"
