@@ -9,6 +9,10 @@
 //!
 //! `cargo run --release --example bench -- [--mib 1024] [--formats postfix,phpmailer] [--dir DIR]`
 //! (generated files are kept in DIR, default `target/bench`, and reused when present).
+//!
+//! One stage alone, on one thread (less noise than a whole load on a busy machine):
+//! `target/release/examples/bench --child wrapper FILE` reads every line and strips its
+//! transport prefix (`wrapper::strip`), nothing else.
 
 #[path = "common/loggen/mod.rs"]
 mod loggen;
@@ -37,6 +41,7 @@ fn main() {
         match phase.as_str() {
             "load" => child_load(&file),
             "viewer" => child_viewer(&file),
+            "wrapper" => child_wrapper(&file),
             _ => panic!("unknown phase {phase}"),
         }
         return;
@@ -208,6 +213,31 @@ fn child_load(file: &Path) {
         n[2],
         n[3],
         first_out.unwrap_or_default().as_secs_f64() * 1e3,
+        peak_rss_kb()
+    );
+}
+
+/// Reading and the wrapper alone: what every line costs before any format sees it.
+fn child_wrapper(file: &Path) {
+    let t = Instant::now();
+    let input = Input::File(file.to_owned());
+    let mut reader =
+        smtpscope::source::LineReader::new(smtpscope::source::open(&input).expect("opening the file"));
+    let (mut lines, mut tagged) = (0u64, 0u64);
+    while let Some(line) = reader.next_line().expect("reading the file") {
+        lines += 1;
+        // As the loader reads a line: checked, not walked (`from_utf8_lossy` is several
+        // times slower on valid text).
+        let text = match std::str::from_utf8(line.bytes) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(line.bytes),
+        };
+        let (wrapper, _) = smtpscope::wrapper::strip(&text, 2026);
+        tagged += u64::from(wrapper.program.is_some());
+    }
+    println!(
+        "secs={} lines={lines} tagged={tagged} rss_kb={}",
+        t.elapsed().as_secs_f64(),
         peak_rss_kb()
     );
 }
