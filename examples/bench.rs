@@ -12,7 +12,8 @@
 //!
 //! One stage alone, on one thread (less noise than a whole load on a busy machine):
 //! `target/release/examples/bench --child wrapper FILE` reads every line and strips its
-//! transport prefix (`wrapper::strip`), nothing else.
+//! transport prefix (`wrapper::strip`), nothing else; `--child grammar FILE [FORMAT]` (default
+//! `postfix`) also runs the format's line parser, without assembling sessions.
 
 #[path = "common/loggen/mod.rs"]
 mod loggen;
@@ -41,7 +42,8 @@ fn main() {
         match phase.as_str() {
             "load" => child_load(&file),
             "viewer" => child_viewer(&file),
-            "wrapper" => child_wrapper(&file),
+            "wrapper" => child_wrapper(&file, None),
+            "grammar" => child_wrapper(&file, Some(args.get(3).map_or("postfix", String::as_str))),
             _ => panic!("unknown phase {phase}"),
         }
         return;
@@ -217,8 +219,16 @@ fn child_load(file: &Path) {
     );
 }
 
-/// Reading and the wrapper alone: what every line costs before any format sees it.
-fn child_wrapper(file: &Path) {
+/// Reading and the wrapper alone (what every line costs before any format sees it), and with
+/// `format` that format's line parser too.
+fn child_wrapper(file: &Path, format: Option<&str>) {
+    let mut parser = format.map(|name| {
+        smtpscope::formats::by_name(name)
+            .unwrap_or_else(|| panic!("unknown format {name}"))
+            .parser()
+    });
+    let mut records = Vec::new();
+    let mut written = 0u64;
     let t = Instant::now();
     let input = Input::File(file.to_owned());
     let mut reader =
@@ -232,11 +242,21 @@ fn child_wrapper(file: &Path) {
             Ok(t) => std::borrow::Cow::Borrowed(t),
             Err(_) => String::from_utf8_lossy(line.bytes),
         };
-        let (wrapper, _) = smtpscope::wrapper::strip(&text, 2026);
+        let (wrapper, native) = smtpscope::wrapper::strip(&text, 2026);
         tagged += u64::from(wrapper.program.is_some());
+        if let Some(parser) = parser.as_mut() {
+            let line = smtpscope::formats::InputLine {
+                number: lines,
+                text: native,
+                wrapper,
+            };
+            parser.parse(&line, &mut records);
+            written += records.len() as u64;
+            records.clear();
+        }
     }
     println!(
-        "secs={} lines={lines} tagged={tagged} rss_kb={}",
+        "secs={} lines={lines} tagged={tagged} records={written} rss_kb={}",
         t.elapsed().as_secs_f64(),
         peak_rss_kb()
     );
