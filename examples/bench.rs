@@ -236,12 +236,7 @@ fn child_wrapper(file: &Path, format: Option<&str>) {
     let (mut lines, mut tagged) = (0u64, 0u64);
     while let Some(line) = reader.next_line().expect("reading the file") {
         lines += 1;
-        // As the loader reads a line: checked, not walked (`from_utf8_lossy` is several
-        // times slower on valid text).
-        let text = match std::str::from_utf8(line.bytes) {
-            Ok(t) => std::borrow::Cow::Borrowed(t),
-            Err(_) => String::from_utf8_lossy(line.bytes),
-        };
+        let text = load::line_text(line.bytes, line.truncated);
         let (wrapper, native) = smtpscope::wrapper::strip(&text, 2026);
         tagged += u64::from(wrapper.program.is_some());
         if let Some(parser) = parser.as_mut() {

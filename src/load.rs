@@ -10,7 +10,9 @@ use crate::model::Session;
 use crate::source::{self, Input, LineReader};
 use crate::wrapper;
 use chrono::Datelike;
-use parsing::{line_text, Front, ParseWorker, Parsed};
+/// How the loader turns a line's bytes into text (the benchmark's stages read lines so too).
+pub use parsing::line_text;
+use parsing::{Front, ParseWorker, Parsed};
 use std::io::BufRead;
 use std::sync::Arc;
 
