@@ -100,6 +100,15 @@ pub fn prepare(item: &Item) -> Prepared {
     }
 }
 
+/// What [`Assembler`] knows of a record key.
+struct KeySlot {
+    /// The absolute index of the last session opened under the key, ended or not (for
+    /// [`Item::Late`]).
+    last: usize,
+    /// That session still takes the key's records.
+    active: bool,
+}
+
 /// Groups records into sessions.
 pub struct Assembler {
     source: Arc<str>,
@@ -110,9 +119,10 @@ pub struct Assembler {
     tracks: VecDeque<Track>,
     base: usize,
     settle: Option<Settle>,
-    active: FastMap<Key, usize>,
-    /// The last session opened under each key, ended or not (for [`Item::Late`]).
-    last_by_key: FastMap<Key, usize>,
+    /// The last session opened under each key, and whether it is still active (not ended,
+    /// not begun again): one map, since a key's active session is always its last one, so a
+    /// record costs one lookup and a new session one insert.
+    by_key: FastMap<Key, KeySlot>,
     /// The keys that opened a session, by keyed SipHash (a big log has a million keys; with a
     /// random key a crafted log cannot make two of them collide): each as 8 bytes, and a
     /// count only for the few used again (the count would double what every key costs).
@@ -138,8 +148,7 @@ impl Assembler {
             tracks: VecDeque::new(),
             base: 0,
             settle: None,
-            active: FastMap::default(),
-            last_by_key: FastMap::default(),
+            by_key: FastMap::default(),
             used_keys: Default::default(),
             reused_keys: FastMap::default(),
             key_hasher: std::hash::RandomState::new(),
@@ -245,11 +254,8 @@ impl Assembler {
                 lines: track.lines,
             });
             let key = track.key;
-            if self.active.get(&key) == Some(&index) {
-                self.active.remove(&key);
-            }
-            if self.last_by_key.get(&key) == Some(&index) {
-                self.last_by_key.remove(&key);
+            if self.by_key.get(&key).is_some_and(|k| k.last == index) {
+                self.by_key.remove(&key);
             }
         }
     }
@@ -290,7 +296,7 @@ impl Assembler {
             // Unparsed lines are shown as they are, so credentials in them are masked here:
             // a line read while a `334` is outstanding, or an `AUTH <mechanism> <response>`.
             let base = self.base;
-            let in_auth = self.active.get(&rec.key).is_some_and(|&i| {
+            let in_auth = self.active(&rec.key).is_some_and(|i| {
                 let last_code = self.sessions[i - base].events.last().and_then(|e| e.code);
                 self.tracks[i - base].in_auth || last_code.is_some_and(|c| c.basic == 334)
             });
@@ -305,12 +311,8 @@ impl Assembler {
         if let Item::Skipped(text) = &rec.item {
             // A skipped line joins the session it was written in, ended or not; it never
             // opens one.
-            match self
-                .active
-                .get(&rec.key)
-                .or_else(|| self.last_by_key.get(&rec.key))
-            {
-                Some(&i) => {
+            match self.by_key.get(&rec.key).map(|k| k.last) {
+                Some(i) => {
                     self.mark(i);
                     self.note_line(i, rec.line);
                     let s = &mut self.sessions[i - self.base];
@@ -323,20 +325,13 @@ impl Assembler {
         }
         let line = rec.line;
         let idx = match rec.item {
-            Item::Begin => {
-                self.active.remove(&rec.key);
-                self.open(&rec.key, rec.line)
-            }
-            Item::Late(..) => match self
-                .active
-                .get(&rec.key)
-                .or_else(|| self.last_by_key.get(&rec.key))
-            {
-                Some(&i) => i,
+            Item::Begin => self.open(&rec.key, rec.line),
+            Item::Late(..) => match self.by_key.get(&rec.key) {
+                Some(k) => k.last,
                 None => self.open(&rec.key, rec.line),
             },
-            _ => match self.active.get(&rec.key) {
-                Some(&i) => i,
+            _ => match self.active(&rec.key) {
+                Some(i) => i,
                 None => self.open(&rec.key, rec.line),
             },
         };
@@ -407,7 +402,9 @@ impl Assembler {
             Item::Id(id) => s.id = id,
             Item::End => {
                 s.closed = true;
-                self.active.remove(&rec.key);
+                if let Some(k) = self.by_key.get_mut(&rec.key) {
+                    k.active = false;
+                }
             }
         }
         account_line(s, track, line);
@@ -442,9 +439,19 @@ impl Assembler {
         self.dirty.push_back(false);
         let i = self.base + self.sessions.len() - 1;
         self.mark(i);
-        self.active.insert(Key::from(key), i);
-        self.last_by_key.insert(Key::from(key), i);
+        self.by_key.insert(
+            Key::from(key),
+            KeySlot {
+                last: i,
+                active: true,
+            },
+        );
         i
+    }
+
+    /// The session records under `key` go to, unless it ended (or none was opened).
+    fn active(&self, key: &str) -> Option<usize> {
+        self.by_key.get(key).filter(|k| k.active).map(|k| k.last)
     }
 
     fn mark(&mut self, i: usize) {
