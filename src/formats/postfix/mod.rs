@@ -128,8 +128,20 @@ impl Emit<'_> {
 
 /// `postfix/smtpd[4242]`-style key stem, `name[pid]`.
 fn proc_key(name: &str, pid: Option<u32>) -> String {
-    concat(&[name, "[", itoa::Buffer::new().format(pid.unwrap_or(0)), "]"])
+    let mut digits = itoa::Buffer::new();
+    let pid = digits.format(pid.unwrap_or(0));
+    // With room for the `#n` that [`Parser::new_key`] appends when the pid is reused, as it
+    // is for most connections of a big log: appending reallocated the key every time.
+    let mut key = String::with_capacity(name.len() + pid.len() + 2 + REUSE_SUFFIX_MAX);
+    key.push_str(name);
+    key.push('[');
+    key.push_str(pid);
+    key.push(']');
+    key
 }
+
+/// The longest `#n` suffix of a reused key: `#` and the ten digits of a `u32`.
+const REUSE_SUFFIX_MAX: usize = 11;
 
 /// The parts one after another. Keys and notes are written for every connection of a big
 /// log, and `format!` (with its number formatting) cost several times as much.
