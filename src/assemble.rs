@@ -204,7 +204,12 @@ impl Assembler {
     /// kept), not evaluated yet.
     pub fn take_ready(&mut self) -> Vec<Settled> {
         match self.settle.as_mut() {
-            Some(st) => std::mem::take(&mut st.ready),
+            // The next batch gets as much room as this one needed: grown from nothing, the
+            // queue copied its sessions (~300 bytes each) again at every doubling.
+            Some(st) => {
+                let room = st.ready.len();
+                std::mem::replace(&mut st.ready, Vec::with_capacity(room))
+            }
             None => Vec::new(),
         }
     }
