@@ -47,6 +47,10 @@ pub enum Update {
 /// under 300 ms, large enough that sending updates costs little next to parsing.
 pub const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 
+/// When a loading source publishes for the first time: the first screen waits for it, and
+/// the first lines are parsed within a few milliseconds.
+const FIRST_PUBLISH: Duration = Duration::from_millis(20);
+
 /// How often a big file's settled sessions are handed to the rows thread, which sends them on
 /// as rows every [`PUBLISH_EVERY`].
 const SETTLED_EVERY: Duration = Duration::from_millis(20);
@@ -186,6 +190,7 @@ fn load_one(
     });
     let mut read: u64 = 0;
     let mut last = Instant::now();
+    let mut publish_after = FIRST_PUBLISH;
     let mut last_settled = Instant::now();
     let mut first = true;
     loop {
@@ -241,8 +246,9 @@ fn load_one(
                 c.send(n, pipe.format(), settled, tx)?;
             }
         }
-        if last.elapsed() >= PUBLISH_EVERY {
+        if last.elapsed() >= publish_after {
             last = Instant::now();
+            publish_after = PUBLISH_EVERY;
             publish(n, &mut pipe, tx)?;
             send(Update::Report {
                 source: n,
