@@ -43,8 +43,9 @@ pub enum Update {
     Done,
 }
 
-/// How often a loading source publishes what changed. Small enough for a first screen well
-/// under 300 ms, large enough that sending updates costs little next to parsing.
+/// How often a loading source publishes what changed, after the first time
+/// ([`FIRST_PUBLISH`]): often enough for a view that keeps up, seldom enough that sending
+/// updates costs little next to parsing.
 pub const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 
 /// When a loading source publishes for the first time: the first screen waits for it, and
