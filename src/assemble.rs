@@ -85,6 +85,14 @@ pub struct Prepared {
     secret: Option<std::ops::Range<usize>>,
 }
 
+impl Prepared {
+    /// The reply code the note quotes, the part of a scan that a note without text (see
+    /// [`crate::formats::LineParser::notes_without_text`]) must still give.
+    pub fn code(&self) -> Option<ReplyCode> {
+        self.code
+    }
+}
+
 /// Scans a record's note text as the assembler needs it; any thread may call it.
 pub fn prepare(item: &Item) -> Prepared {
     match item {

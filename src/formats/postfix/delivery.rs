@@ -81,11 +81,10 @@ impl Parser {
         } else {
             match self.outbound.get(&proc) {
                 Some(c) if !is_debug_noise(rest) => {
-                    let note = text.to_owned();
                     let item = if c.ended {
-                        Item::Late(InfoKind::Note, note)
+                        Item::Late(InfoKind::Note, e.late_note(text))
                     } else {
-                        Item::Info(InfoKind::Note, note)
+                        Item::Info(InfoKind::Note, e.note(text))
                     };
                     e.push(&c.key, item);
                 }
@@ -186,7 +185,7 @@ impl Parser {
         conn.has_status = true;
         let (kind, onward) = status_kinds(d.status);
         let key = conn.key.clone();
-        let text = line.text.to_owned();
+        let text = e.late_note(line.text);
         if conn.verbose {
             // The transcript already holds the replies.
             e.push(&key, Item::Late(InfoKind::Note, text.clone()));
@@ -277,10 +276,10 @@ impl Parser {
                         _ => {}
                     }
                 }
-                e.push(key, Item::Late(kind, text.to_owned()));
+                e.push(key, Item::Late(kind, e.late_note(text)));
             }
             None => match &entry.outbound {
-                Some(key) => e.push(key, Item::Late(InfoKind::Note, text.to_owned())),
+                Some(key) => e.push(key, Item::Late(InfoKind::Note, e.late_note(text))),
                 None => e.unparsed(text),
             },
         }

@@ -105,6 +105,19 @@ impl Emit<'_> {
         }
     }
 
+    /// The text of a late note ([`Item::Late`]): the line, unless notes go without text and
+    /// no reply code can be read from it. The assembler reads a late note's code from its text
+    /// ([`crate::assemble::prepare`]), so a note with one keeps it; the others (`removed`,
+    /// `message-id=`, `from=<…>`: most of a big log's queue lines) are neither copied nor
+    /// freed on another thread.
+    fn late_note(&self, text: &str) -> String {
+        if self.bare_notes && crate::assemble::find_reply_code(text).is_none() {
+            String::new()
+        } else {
+            text.to_owned()
+        }
+    }
+
     fn push(&mut self, key: &str, item: Item) {
         self.records.push(Record {
             key: key.into(),
@@ -317,6 +330,64 @@ mod tests {
 
     fn input(raw: &str) -> (wrapper::Wrapper<'_>, &str) {
         wrapper::strip(raw, 2026)
+    }
+
+    /// Records of `lines`, with notes written with or without their text.
+    fn records_of(lines: &[&str], bare: bool) -> Vec<Record> {
+        let mut parser = Postfix.parser();
+        parser.notes_without_text(bare);
+        let mut out = Vec::new();
+        for (i, raw) in lines.iter().enumerate() {
+            let (wrapper, text) = input(raw);
+            let line = InputLine {
+                number: i as u64 + 1,
+                text,
+                wrapper,
+            };
+            parser.parse(&line, &mut out);
+        }
+        parser.finish(&mut out);
+        out
+    }
+
+    /// Without note texts the records are the same but for the notes' text, and every late
+    /// note still gives the assembler the reply code it quotes (a deferred recipient of an
+    /// attempt that already ended decides its session by that code).
+    #[test]
+    fn notes_without_text_keep_the_codes_they_quote() {
+        let crafted = [
+            "Nov 22 10:10:00 mx1 postfix/smtp[5301]: 9A8B7C6D5E: to=<a@example.net>, relay=mx.example.net[203.0.113.25]:25, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 1F2E3D)",
+            "Nov 22 10:10:01 mx1 postfix/smtp[5301]: 9A8B7C6D5E: to=<b@example.net>, relay=mx.example.net[203.0.113.25]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.2.2, status=deferred (host mx.example.net[203.0.113.25] said: 452 4.2.2 <b@example.net>: mailbox full (in reply to RCPT TO command))",
+            "Nov 22 10:10:02 mx1 postfix/qmgr[5000]: 9A8B7C6D5E: removed",
+        ];
+        let samples = [
+            include_str!("../../../sample-logs/postfix-maillog.log"),
+            include_str!("../../../sample-logs/postfix-verbose.log"),
+        ];
+        let lines: Vec<&str> = samples.iter().flat_map(|s| s.lines()).chain(crafted).collect();
+        let (full, bare) = (records_of(&lines, false), records_of(&lines, true));
+        assert_eq!(full.len(), bare.len());
+        let mut coded = 0;
+        for (f, b) in full.iter().zip(&bare) {
+            assert_eq!((&f.key, f.line, f.time), (&b.key, b.line, b.time));
+            match (&f.item, &b.item) {
+                (Item::Info(fk, _), Item::Info(bk, _)) => assert_eq!(fk, bk),
+                (Item::Late(fk, _), Item::Late(bk, _)) => {
+                    assert_eq!(fk, bk);
+                    let code = crate::assemble::prepare(&f.item).code();
+                    assert_eq!(code, crate::assemble::prepare(&b.item).code(), "line {}", f.line);
+                    coded += usize::from(code.is_some());
+                }
+                (f, b) => assert_eq!(f, b),
+            }
+        }
+        assert!(coded >= 3, "{coded} late notes with a code");
+        // Queue lines (`removed`, `message-id=`, `from=<…>`) quote no code: they go without text.
+        let emptied = bare
+            .iter()
+            .filter(|r| matches!(&r.item, Item::Late(_, t) if t.is_empty()))
+            .count();
+        assert!(emptied > 10, "{emptied} late notes without text");
     }
 
     #[test]
