@@ -85,10 +85,11 @@ pub struct Prepared {
     secret: Option<std::ops::Range<usize>>,
 }
 
+#[cfg(test)]
 impl Prepared {
     /// The reply code the note quotes, the part of a scan that a note without text (see
     /// [`crate::formats::LineParser::notes_without_text`]) must still give.
-    pub fn code(&self) -> Option<ReplyCode> {
+    pub(crate) fn code(&self) -> Option<ReplyCode> {
         self.code
     }
 }

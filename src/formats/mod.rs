@@ -168,9 +168,9 @@ pub trait LineParser: Send {
     /// From now on (`true`) the sessions only become compact rows, read back from the file
     /// when shown: a note ([`Item::Info`], or an [`Item::Late`] that quotes no reply code) may
     /// come with empty text, since only the transcript reads it and reading back makes the
-    /// transcript again. Status, codes, ids and lines must
-    /// come out the same. A parser may ignore this; the text it saves is copied on one thread
-    /// and freed on the other for nearly every line of a big log.
+    /// transcript again. Status, codes, ids and lines must come out the same. A parser may
+    /// ignore this; the text it saves is copied on one thread and freed on the other for
+    /// nearly every line of a big log.
     fn notes_without_text(&mut self, _yes: bool) {}
 }
 
