@@ -14,6 +14,10 @@
 //! `target/release/examples/bench --child wrapper FILE` reads every line and strips its
 //! transport prefix (`wrapper::strip`), nothing else; `--child grammar FILE [FORMAT]` (default
 //! `postfix`) also runs the format's line parser, without assembling sessions.
+//! `--child floor FILE [THREADS]` is a lower bound for any Postfix loader, not a parser: it
+//! reads the file, splits lines, reads each syslog header's clock and pid, and groups lines by
+//! smtpd pid and queue id, nothing else (no status, no rows, no checks); with 2 threads each
+//! scans half the file and nothing is joined.
 
 #[path = "common/loggen/mod.rs"]
 mod loggen;
@@ -44,6 +48,7 @@ fn main() {
             "viewer" => child_viewer(&file),
             "wrapper" => child_wrapper(&file, None),
             "grammar" => child_wrapper(&file, Some(args.get(3).map_or("postfix", String::as_str))),
+            "floor" => child_floor(&file, args.get(3).and_then(|n| n.parse().ok()).unwrap_or(1)),
             _ => panic!("unknown phase {phase}"),
         }
         return;
@@ -255,6 +260,142 @@ fn child_wrapper(file: &Path, format: Option<&str>) {
         t.elapsed().as_secs_f64(),
         peak_rss_kb()
     );
+}
+
+/// See the module comment: the least work a Postfix loader does per line, on `threads` parts
+/// of the file at once.
+fn child_floor(file: &Path, threads: u64) {
+    use std::os::unix::fs::FileExt;
+    let t = Instant::now();
+    let f = std::fs::File::open(file).expect("opening the file");
+    let size = f.metadata().expect("file size").len();
+    // Each part starts after the first newline at or past its share (the first at 0) and ends
+    // with the line that crosses the next part's start.
+    let starts: Vec<u64> = (0..threads)
+        .map(|i| {
+            if i == 0 {
+                return 0;
+            }
+            let mut at = size * i / threads;
+            let mut b = [0u8; 4096];
+            loop {
+                let n = f.read_at(&mut b, at).expect("reading the file");
+                if n == 0 {
+                    return size;
+                }
+                if let Some(p) = memchr::memchr(b'\n', &b[..n]) {
+                    return at + p as u64 + 1;
+                }
+                at += n as u64;
+            }
+        })
+        .chain([size])
+        .collect();
+    let parts: Vec<(u64, u64)> = std::thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> = starts
+            .windows(2)
+            .map(|w| (w[0], w[1]))
+            .map(|(from, to)| s.spawn(move || floor_scan(f, from, to)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a floor thread"))
+            .collect()
+    });
+    let (lines, groups) = parts.iter().fold((0, 0), |a, p| (a.0 + p.0, a.1 + p.1));
+    println!(
+        "secs={} lines={lines} groups={groups} threads={threads} rss_kb={}",
+        t.elapsed().as_secs_f64(),
+        peak_rss_kb()
+    );
+}
+
+/// Lines and line groups (smtpd connections) of bytes `from..to`.
+fn floor_scan(f: &std::fs::File, from: u64, to: u64) -> (u64, u64) {
+    use smtpscope::fasthash::FastMap;
+    use std::os::unix::fs::FileExt;
+    const BLOCK: usize = 1 << 20;
+    let mut buf = vec![0u8; BLOCK + 65536];
+    let (mut kept, mut at) = (0usize, from);
+    let (mut lines, mut check) = (0u64, 0u64);
+    // Group by pid, then by queue id; each group's line numbers, as a loader keeps them.
+    let mut by_pid: FastMap<u64, u32> = FastMap::default();
+    let mut by_qid: FastMap<u64, u32> = FastMap::default();
+    let mut groups: Vec<Vec<u64>> = Vec::new();
+    while at < to {
+        let want = (BLOCK as u64).min(to - at) as usize;
+        let n = f
+            .read_at(&mut buf[kept..kept + want], at)
+            .expect("reading the file");
+        if n == 0 {
+            break;
+        }
+        at += n as u64;
+        let end = kept + n;
+        let mut start = 0;
+        let last = at >= to;
+        let mut each = |line: &[u8]| {
+            lines += 1;
+            let Some(head) = line.get(..16) else { return };
+            let clock = head[7..15].iter().fold(0u64, |a, c| a * 10 + u64::from(c & 15));
+            check = check.wrapping_add(clock);
+            let rest = &line[16..];
+            let Some(sp) = memchr::memchr(b' ', rest) else {
+                return;
+            };
+            let tag = &rest[sp + 1..];
+            let Some(open) = memchr::memchr(b'[', &tag[..tag.len().min(64)]) else {
+                return;
+            };
+            let digits = tag[open + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            let pid = tag[open + 1..open + 1 + digits]
+                .iter()
+                .fold(0u64, |a, c| a * 10 + u64::from(c - b'0'));
+            let msg = tag.get(open + 1 + digits + 3..).unwrap_or_default();
+            let smtpd = tag[..open].ends_with(b"smtpd");
+            let key = pid ^ ((tag[..open].len() as u64) << 32);
+            let qid = (msg.len() > 11 && msg[10] == b':' && msg[..10].iter().all(u8::is_ascii_hexdigit))
+                .then(|| msg[..10].iter().fold(0u64, |a, c| a << 6 | u64::from(c & 63)));
+            let mut group = if !smtpd {
+                None
+            } else if msg.starts_with(b"connect from ") {
+                groups.push(Vec::with_capacity(8));
+                let g = groups.len() as u32 - 1;
+                by_pid.insert(key, g);
+                Some(g)
+            } else {
+                by_pid.get(&key).copied()
+            };
+            if let Some(q) = qid {
+                match group {
+                    Some(g) => {
+                        by_qid.insert(q, g);
+                    }
+                    None => group = by_qid.get(&q).copied(),
+                }
+                if msg.ends_with(b" removed") {
+                    by_qid.remove(&q);
+                }
+            }
+            if let Some(g) = group {
+                groups[g as usize].push(lines);
+            }
+        };
+        for nl in memchr::memchr_iter(b'\n', &buf[..end]) {
+            each(&buf[start..nl]);
+            start = nl + 1;
+        }
+        if last && start < end {
+            each(&buf[start..end]);
+            start = end;
+        }
+        buf.copy_within(start..end, 0);
+        kept = end - start;
+        assert!(kept <= 65536, "a line longer than the floor scan reads at once");
+    }
+    std::hint::black_box(check);
+    (lines, groups.len() as u64)
 }
 
 fn draw(term: &mut Terminal<TestBackend>, app: &App) -> Duration {

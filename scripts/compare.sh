@@ -3,6 +3,8 @@
 #
 #   scripts/compare.sh [-r ROUNDS] [FILE]
 #
+# The viewer's load is timed through the benchmark binary (`--child viewer`), and so is a
+# floor scan: the least work any Postfix loader does, as a bound for what can be reached.
 # Every tool runs once per round, the tools taking turns (default 3 rounds), so a machine
 # whose speed drifts during the run slows them all alike; the table shows each tool's median,
 # fastest and slowest time and its highest peak RSS, and compares medians.
@@ -30,8 +32,9 @@ if [[ -z "$file" ]]; then
     fi
 fi
 [[ -x /usr/bin/time ]] || { echo "compare.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
-cargo build --quiet --release --bin smtpscope
+cargo build --quiet --release --bin smtpscope --example bench
 smtpscope=target/release/smtpscope
+bench=target/release/examples/bench
 
 cat "$file" > /dev/null # warm the page cache
 # -L: the size of the file a symlink names, not of the link.
@@ -79,6 +82,11 @@ for ((round = 1; round <= rounds; round++)); do
     printf 'round %d of %d…\n' "$round" "$rounds" >&2
     measure 'smtpscope --list' "$smtpscope" --list "$file"
     measure 'smtpscope --json' "$smtpscope" --json "$file"
+    # The viewer's background load to the last row (then one filter change and a frame).
+    measure 'smtpscope viewer (bench)' "$bench" --child viewer "$file"
+    # Not a tool: the least a Postfix loader does (split lines, read headers, group by pid and
+    # queue id), on both cores; see examples/bench.rs.
+    measure 'floor scan, 2 threads' "$bench" --child floor "$file" 2
     measure 'grep -c smtpd' grep -c smtpd "$file"
     measure 'wc -l' wc -l "$file"
     if [[ -n "$lnav_name" ]]; then
@@ -86,13 +94,22 @@ for ((round = 1; round <= rounds; round++)); do
     fi
 done
 
-printf '%-28s %9s %9s %9s %9s %10s\n' tool median fastest slowest 'RSS MiB' 'vs --list'
+printf '%-28s %9s %9s %9s %9s %10s %10s\n' tool median fastest slowest 'RSS MiB' 'vs --list' 'lnav / it'
 read -r base _ _ <<< "$(stats "${secs['smtpscope --list']}")"
+lnav_median=
+if [[ -n "$lnav_name" ]]; then
+    read -r lnav_median _ _ <<< "$(stats "${secs[$lnav_name]}")"
+fi
 for name in "${names[@]}"; do
     read -r median fastest slowest <<< "$(stats "${secs[$name]}")"
-    printf '%-28s %9.3f %9.3f %9.3f %9.0f %9.2fx\n' "$name" "$median" "$fastest" "$slowest" \
-        "$(echo "${rss[$name]} / 1024" | bc -l)" "$(echo "$median / $base" | bc -l)"
+    faster=-
+    if [[ -n "$lnav_median" ]]; then
+        faster=$(printf '%.2fx' "$(echo "$lnav_median / $median" | bc -l)")
+    fi
+    printf '%-28s %9.3f %9.3f %9.3f %9.0f %9.2fx %10s\n' "$name" "$median" "$fastest" "$slowest" \
+        "$(echo "${rss[$name]} / 1024" | bc -l)" "$(echo "$median / $base" | bc -l)" "$faster"
 done
 printf '\nSeconds of wall time over %s rounds; RSS: the highest peak of any round.\n' "$rounds"
 printf '"vs --list": median time relative to smtpscope --list'"'"'s (above 1: slower than smtpscope).\n'
+printf '"lnav / it": how many times faster than lnav (medians); the target for loading is 10x.\n'
 printf 'RSS / file size for smtpscope --list: %.2f\n' "$(echo "${rss['smtpscope --list']} * 1024 / $size" | bc -l)"
