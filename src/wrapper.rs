@@ -15,6 +15,53 @@ pub struct Wrapper<'a> {
     pub pid: Option<u32>,
 }
 
+/// A [`Wrapper`] and where the native text starts, as byte offsets into its line: stripped on
+/// one thread, used on another without borrowing the line across (see
+/// `crate::load::parsing`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WrapperAt {
+    time: Option<Timestamp>,
+    host: Option<(u32, u32)>,
+    program: Option<(u32, u32)>,
+    pid: Option<u32>,
+    native: u32,
+}
+
+impl WrapperAt {
+    /// [`strip`] of `line`, as offsets; `None` for a line too long for 32-bit offsets.
+    pub fn strip(line: &str, year: i32) -> Option<WrapperAt> {
+        u32::try_from(line.len()).ok()?;
+        let (w, native) = strip(line, year);
+        let at = |part: &str| (part.as_ptr() as usize - line.as_ptr() as usize) as u32;
+        let range = |part: &str| (at(part), at(part) + part.len() as u32);
+        Some(WrapperAt {
+            time: w.time,
+            host: w.host.map(range),
+            program: w.program.map(range),
+            pid: w.pid,
+            native: at(native),
+        })
+    }
+
+    /// The wrapper and native text of `line`, which must be the line [`WrapperAt::strip`]
+    /// read; `None` when it cannot be (offsets outside it or off character boundaries).
+    pub fn resolve<'a>(&self, line: &'a str) -> Option<(Wrapper<'a>, &'a str)> {
+        let part = |r: Option<(u32, u32)>| -> Option<Option<&'a str>> {
+            match r {
+                None => Some(None),
+                Some((from, to)) => line.get(from as usize..to as usize).map(Some),
+            }
+        };
+        let wrapper = Wrapper {
+            time: self.time,
+            host: part(self.host)?,
+            program: part(self.program)?,
+            pid: self.pid,
+        };
+        Some((wrapper, line.get(self.native as usize..)?))
+    }
+}
+
 /// Strips any known wrappers from `line` and returns them with the native text beneath.
 /// `year` resolves syslog stamps, which carry no year.
 pub fn strip(line: &str, year: i32) -> (Wrapper<'_>, &str) {

@@ -5,7 +5,7 @@
 
 use crate::assemble::{prepare, Prepared};
 use crate::formats::{InputLine, Item, LineParser, Record};
-use crate::wrapper;
+use crate::wrapper::{self, Wrapper, WrapperAt};
 use std::borrow::Cow;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
@@ -48,6 +48,19 @@ impl Front {
             return;
         }
         let (wrapper, native) = wrapper::strip(text, self.year);
+        self.parse_stripped(number, text, wrapper, native, out);
+    }
+
+    /// As [`Front::parse`], for a line not blank whose wrapper is already stripped (on the
+    /// reading thread: see [`ParseWorker`]).
+    fn parse_stripped(
+        &mut self,
+        number: u64,
+        text: &str,
+        wrapper: Wrapper<'_>,
+        native: &str,
+        out: &mut Vec<Parsed>,
+    ) {
         let line = InputLine {
             number,
             text: native,
@@ -138,10 +151,42 @@ struct LineBatch {
     bytes: Vec<u8>,
     /// Per line: number, end in `bytes`, cut at [`crate::source::MAX_LINE`].
     lines: Vec<(u64, usize, bool)>,
+    /// Per line, what the reading thread found before sending the batch ([`strip_batch`]);
+    /// empty when the batch is not valid text as a whole.
+    heads: Vec<Head>,
     parsed: Vec<Parsed>,
     /// See [`LineParser::notes_without_text`]; a batch says it so the worker learns it in
     /// line order.
     notes_without_text: bool,
+}
+
+/// A line as the reading thread left it for the worker.
+#[derive(Clone, Copy)]
+enum Head {
+    Blank,
+    Stripped(WrapperAt),
+    /// Cut, or not text: the worker makes its text and strips it.
+    Raw,
+}
+
+/// Strips the wrappers of a batch's lines, on the reading thread, when the worker is behind
+/// (see [`ParseWorker::strip_here`]).
+fn strip_batch(batch: &mut LineBatch, year: i32) {
+    batch.heads.clear();
+    let Ok(whole) = std::str::from_utf8(&batch.bytes) else {
+        return;
+    };
+    let mut start = 0;
+    for &(_, end, truncated) in &batch.lines {
+        let head = match whole.get(start..end) {
+            Some(_) if truncated => Head::Raw,
+            Some(t) if t.trim().is_empty() => Head::Blank,
+            Some(t) => WrapperAt::strip(t, year).map_or(Head::Raw, Head::Stripped),
+            None => Head::Raw,
+        };
+        batch.heads.push(head);
+        start = end;
+    }
 }
 
 /// A [`Front`] on its own thread, fed batches of lines; its records come back in order.
@@ -153,11 +198,21 @@ pub struct ParseWorker {
     handle: Option<JoinHandle<Front>>,
     in_flight: usize,
     notes_without_text: bool,
+    /// For the wrappers stripped on this side (the worker's [`Front`] has the same).
+    year: i32,
+    /// The last wait for the worker's records found none ready: the worker is behind, so
+    /// this thread strips the wrappers of the next batch (they are stateless; the grammar is
+    /// not). Whichever thread has time to spare does it: for PHPMailer and Exchange logs the
+    /// worker is the slow side, for Postfix it is about even with assembling.
+    strip_here: bool,
+    /// Tests: strip every batch here, whoever is behind.
+    strip_always: bool,
 }
 
 impl ParseWorker {
     /// Starts the thread; fails only when the system cannot start one.
     pub fn spawn(mut front: Front) -> std::io::Result<ParseWorker> {
+        let year = front.year;
         let (to_worker, lines) = mpsc::channel::<LineBatch>();
         let (records, from_worker) = mpsc::channel();
         let handle = crate::threads::helper(super::PARSE_THREAD)?.spawn(move || {
@@ -167,13 +222,23 @@ impl ParseWorker {
                 // then valid when it starts and ends on character boundaries.
                 let whole = std::str::from_utf8(&batch.bytes).ok();
                 let mut start = 0;
-                for &(number, end, truncated) in &batch.lines {
+                for (i, &(number, end, truncated)) in batch.lines.iter().enumerate() {
                     let text = match whole.and_then(|w| w.get(start..end)) {
                         Some(t) if !truncated => Cow::Borrowed(t),
                         _ => line_text(&batch.bytes[start..end], truncated),
                     };
-                    front.parse(number, &text, &mut batch.parsed);
                     start = end;
+                    let stripped = match batch.heads.get(i) {
+                        Some(Head::Blank) => continue,
+                        Some(Head::Stripped(at)) => at.resolve(&text),
+                        Some(Head::Raw) | None => None,
+                    };
+                    match stripped {
+                        Some((wrapper, native)) => {
+                            front.parse_stripped(number, &text, wrapper, native, &mut batch.parsed)
+                        }
+                        None => front.parse(number, &text, &mut batch.parsed),
+                    }
                 }
                 if records.send(batch).is_err() {
                     break;
@@ -189,7 +254,17 @@ impl ParseWorker {
             handle: Some(handle),
             in_flight: 0,
             notes_without_text: false,
+            year,
+            strip_here: false,
+            strip_always: false,
         })
+    }
+
+    /// Tests: strips the wrappers on this thread for every batch from now on.
+    #[cfg(test)]
+    fn strip_always(&mut self) {
+        self.strip_always = true;
+        self.strip_here = true;
     }
 
     /// See [`LineParser::notes_without_text`]: for the lines queued from now on.
@@ -214,6 +289,9 @@ impl ParseWorker {
         if self.in_flight >= IN_FLIGHT {
             self.receive(push);
         }
+        if self.strip_here {
+            strip_batch(&mut self.batch, self.year);
+        }
         let mut next = self.spare.pop().unwrap_or_default();
         next.notes_without_text = self.notes_without_text;
         let batch = std::mem::replace(&mut self.batch, next);
@@ -235,12 +313,15 @@ impl ParseWorker {
         batch.parsed.clear();
         batch.bytes.clear();
         batch.lines.clear();
+        batch.heads.clear();
         self.spare.push(batch);
     }
 
     /// Waits for the oldest batch's records.
     fn receive(&mut self, push: &mut dyn FnMut(&mut Parsed)) {
-        match self.from_worker.recv() {
+        let ready = self.from_worker.try_recv();
+        self.strip_here = self.strip_always || matches!(ready, Err(mpsc::TryRecvError::Empty));
+        match ready.or_else(|_| self.from_worker.recv()) {
             Ok(batch) => self.take_back(batch, push),
             Err(_) => self.rethrow(),
         }
@@ -359,6 +440,89 @@ mod tests {
             assert!(all.contains("cut here [… line truncated"), "{all}");
             assert_eq!(load_bytes(&lines, true, &LoadOptions::default()), inline);
         }
+    }
+
+    /// Records of `lines` parsed by `format`: on this thread, or on a worker with every
+    /// wrapper stripped on the sending side (`stripped_here`) or none.
+    fn records(
+        format: &'static dyn Format,
+        lines: &[(Vec<u8>, bool)],
+        on_worker: Option<bool>,
+    ) -> Vec<String> {
+        let front = super::Front::new(format.parser(), 2026);
+        let mut out = Vec::new();
+        let mut keep =
+            |p: &mut super::Parsed| out.push(format!("{} {:?} {:?}", p.input_line, p.record, p.prepared));
+        let Some(stripped_here) = on_worker else {
+            let mut front = front;
+            let mut parsed = Vec::new();
+            for (i, (bytes, truncated)) in lines.iter().enumerate() {
+                front.parse(i as u64 + 1, &super::line_text(bytes, *truncated), &mut parsed);
+            }
+            front.finish(&mut parsed);
+            parsed.iter_mut().for_each(&mut keep);
+            return out;
+        };
+        let mut worker = super::ParseWorker::spawn(front).expect("a thread");
+        if stripped_here {
+            worker.strip_always();
+        }
+        for (i, (bytes, truncated)) in lines.iter().enumerate() {
+            worker.add(i as u64 + 1, bytes, *truncated, &mut keep);
+        }
+        let front = worker.finish(&mut keep);
+        let mut parsed = Vec::new();
+        front.finish(&mut parsed);
+        parsed.iter_mut().for_each(&mut keep);
+        out
+    }
+
+    /// Wrappers stripped on the reading thread give the worker's parser the same lines as
+    /// stripping them there: every sample in its format, over a few batches, with blank
+    /// lines, cut lines and a batch that is not valid text among them.
+    #[test]
+    fn wrappers_stripped_on_the_reading_side_parse_the_same() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).expect("sample-logs") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("a sample");
+            let heads: Vec<_> = text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| crate::wrapper::strip(l, 2026))
+                .collect();
+            let input: Vec<InputLine<'_>> = heads
+                .iter()
+                .map(|(wrapper, text)| InputLine {
+                    number: 1,
+                    text,
+                    wrapper: wrapper.clone(),
+                })
+                .collect();
+            let format = formats::detect(&input).unwrap_or_else(|| panic!("{path:?}: no format"));
+            // Whole batches of valid text first (stripped on the sending side), then a batch
+            // that is not valid text as a whole (left to the worker).
+            let mut lines: Vec<(Vec<u8>, bool)> = Vec::new();
+            let rounds = 2 + super::BATCH_LINES / text.lines().count();
+            for round in 0..rounds {
+                for (i, l) in text.lines().enumerate() {
+                    lines.push((l.into(), round == 1 && i % 7 == 3));
+                    if i % 11 == 0 {
+                        lines.push((b"   ".to_vec(), false));
+                    }
+                }
+                if round == rounds - 1 {
+                    lines.push((vec![b'x', 0xFF, b'y'], false));
+                }
+            }
+            let here = records(format, &lines, None);
+            assert!(here.len() > 3, "{path:?}");
+            assert_eq!(records(format, &lines, Some(true)), here, "{path:?}");
+            assert_eq!(records(format, &lines, Some(false)), here, "{path:?}");
+            checked += 1;
+        }
+        assert!(checked >= 30, "{checked} samples");
     }
 
     /// A parser that fails on a given line, as a bug would.
