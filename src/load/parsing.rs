@@ -29,6 +29,9 @@ pub struct Front {
     last_key: Option<crate::formats::Key>,
     /// Lines the parser returned nothing for before its first record (headers).
     orphans: Vec<(u64, String)>,
+    /// Scan notes here ([`prepare`]); off while the reading thread does it (see
+    /// [`ParseWorker::strip_here`]).
+    preparing: bool,
 }
 
 impl Front {
@@ -39,6 +42,7 @@ impl Front {
             records: Vec::new(),
             last_key: None,
             orphans: Vec::new(),
+            preparing: true,
         }
     }
 
@@ -97,9 +101,14 @@ impl Front {
                 None => self.orphans.push((number, text.to_owned())),
             }
         }
+        let preparing = self.preparing;
         out.extend(self.records.drain(..).map(|record| Parsed {
             input_line: number,
-            prepared: prepare(&record.item),
+            prepared: if preparing {
+                prepare(&record.item)
+            } else {
+                Prepared::default()
+            },
             record,
         }));
     }
@@ -154,6 +163,9 @@ struct LineBatch {
     /// Per line, what the reading thread found before sending the batch ([`strip_batch`]);
     /// empty when the batch is not valid text as a whole.
     heads: Vec<Head>,
+    /// The reading thread scans the notes of this batch's records when they come back
+    /// (it strips the wrappers too: the worker is behind).
+    prepared_by_reader: bool,
     parsed: Vec<Parsed>,
     /// See [`LineParser::notes_without_text`]; a batch says it so the worker learns it in
     /// line order.
@@ -170,7 +182,7 @@ enum Head {
 }
 
 /// Strips the wrappers of a batch's lines, on the reading thread, when the worker is behind
-/// (see [`ParseWorker::strip_here`]).
+/// (see [`ParseWorker::strip_here`]); the notes of its records are scanned here too.
 fn strip_batch(batch: &mut LineBatch, year: i32) {
     batch.heads.clear();
     let Ok(whole) = std::str::from_utf8(&batch.bytes) else {
@@ -201,8 +213,8 @@ pub struct ParseWorker {
     /// For the wrappers stripped on this side (the worker's [`Front`] has the same).
     year: i32,
     /// The last wait for the worker's records found none ready: the worker is behind, so
-    /// this thread strips the wrappers of the next batch (they are stateless; the grammar is
-    /// not). Whichever thread has time to spare does it: for PHPMailer and Exchange logs the
+    /// this thread strips the wrappers of the next batch and scans its records' notes (both
+    /// are stateless; the grammar is not). Whichever thread has time to spare does it: for PHPMailer and Exchange logs the
     /// worker is the slow side, for Postfix it is about even with assembling.
     strip_here: bool,
     /// Tests: strip every batch here, whoever is behind.
@@ -218,6 +230,7 @@ impl ParseWorker {
         let handle = crate::threads::helper(super::PARSE_THREAD)?.spawn(move || {
             for mut batch in lines {
                 front.notes_without_text(batch.notes_without_text);
+                front.preparing = !batch.prepared_by_reader;
                 // One check of the whole batch is cheaper than one per line; a line is
                 // then valid when it starts and ends on character boundaries.
                 let whole = std::str::from_utf8(&batch.bytes).ok();
@@ -292,6 +305,7 @@ impl ParseWorker {
         if self.strip_here {
             strip_batch(&mut self.batch, self.year);
         }
+        self.batch.prepared_by_reader = self.strip_here;
         let mut next = self.spare.pop().unwrap_or_default();
         next.notes_without_text = self.notes_without_text;
         let batch = std::mem::replace(&mut self.batch, next);
@@ -309,7 +323,12 @@ impl ParseWorker {
     fn take_back(&mut self, mut batch: LineBatch, push: &mut dyn FnMut(&mut Parsed)) {
         self.in_flight -= 1;
         // Handed over where they lie: the assembler takes their text, not the whole record.
-        batch.parsed.iter_mut().for_each(push);
+        for p in &mut batch.parsed {
+            if batch.prepared_by_reader {
+                p.prepared = prepare(&p.record.item);
+            }
+            push(p);
+        }
         batch.parsed.clear();
         batch.bytes.clear();
         batch.lines.clear();
@@ -477,8 +496,8 @@ mod tests {
         out
     }
 
-    /// Wrappers stripped on the reading thread give the worker's parser the same lines as
-    /// stripping them there: every sample in its format, over a few batches, with blank
+    /// Wrappers stripped and notes scanned on the reading thread give the same records, and
+    /// the same scans, as when the worker does both: every sample in its format, over a few batches, with blank
     /// lines, cut lines and a batch that is not valid text among them.
     #[test]
     fn wrappers_stripped_on_the_reading_side_parse_the_same() {
