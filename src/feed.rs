@@ -5,6 +5,7 @@
 use crate::load::{self, LoadOptions, Pipeline, SourceReport};
 use crate::model::{RowArena, Session, SessionRow};
 use crate::reread::{Reread, RowBuilder};
+use crate::source::gzip_index::{self, GzIndex, GzReader};
 use crate::source::{self, Input, LineReader};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::Arc;
@@ -153,7 +154,34 @@ fn load_one(
 ) -> Result<(), Hangup> {
     let send = |u: Update| tx.send(u).map_err(|_| Hangup);
     let name: Arc<str> = Arc::from(input.name());
-    let reader = match source::open(input) {
+    let gzip = matches!(input, Input::File(p) if source::is_gzip(p));
+    let total = match input {
+        // A gzip file's decoded size, as its trailer says (its own size, when that is less:
+        // several members, or more than 4 GiB).
+        Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()).map(|len| match gzip {
+            true => gzip_index::decoded_size_hint(p)
+                .filter(|&d| d >= len)
+                .unwrap_or(len),
+            false => len,
+        }),
+        Input::Stdin => None,
+    };
+    let year = load::input_year(input);
+    // A file is read again at an offset: a plain one directly, a gzip one from the decoder
+    // state noted before it.
+    let compact_path = match input {
+        Input::File(p) if total.is_some_and(|t| t >= compact_from) => Some(p.clone()),
+        _ => None,
+    };
+    let gz_index = (gzip && compact_path.is_some()).then(Arc::<GzIndex>::default);
+    let opened = match (&gz_index, &compact_path) {
+        (Some(index), Some(path)) => std::fs::File::open(path).map(|f| {
+            let gz = GzReader::indexing(f, index.clone());
+            Box::new(std::io::BufReader::with_capacity(256 * 1024, gz)) as Box<dyn std::io::BufRead + Send>
+        }),
+        _ => source::open(input),
+    };
+    let reader = match opened {
         Ok(r) => r,
         Err(e) => {
             let msg = match input {
@@ -162,16 +190,6 @@ fn load_one(
             };
             return send(Update::Problem(msg));
         }
-    };
-    let total = match input {
-        Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
-        Input::Stdin => None,
-    };
-    let year = load::input_year(input);
-    // Only a plain file can be read again at an offset.
-    let compact_path = match input {
-        Input::File(p) if total.is_some_and(|t| t >= compact_from) && !source::is_gzip(p) => Some(p.clone()),
-        _ => None,
     };
     let mut lines = LineReader::new(reader);
     let mut pipe = Pipeline::new(name.clone(), opts, year);
@@ -183,6 +201,7 @@ fn load_one(
             name: name.clone(),
             year: opts.year.unwrap_or(year),
             builder: RowBuilder::default(),
+            gz_index: gz_index.clone(),
             reread: None,
             rows_flowing: false,
             maker: None,
@@ -306,6 +325,8 @@ struct Compacting {
     name: Arc<str>,
     year: i32,
     builder: RowBuilder,
+    /// For a gzip file: where reading back resumes decoding.
+    gz_index: Option<Arc<GzIndex>>,
     reread: Option<Arc<Reread>>,
     /// Settled sessions have started to go out as rows.
     rows_flowing: bool,
@@ -349,6 +370,7 @@ impl Compacting {
                     format,
                     year: self.year,
                     checkpoints: self.builder.checkpoints(),
+                    gz_index: self.gz_index.clone(),
                 })
             })
             .clone();
@@ -527,12 +549,23 @@ mod tests {
     /// Everything a loader sends for the 4D sample plus a missing file: the sessions (rows
     /// read back) and how many arrived as compact rows.
     fn load_sample(compact_from: u64) -> (Vec<Session>, Vec<Session>, usize) {
+        load_sample_as(compact_from, false)
+    }
+
+    /// [`load_sample`], the sample written plain or gzip-compressed.
+    fn load_sample_as(compact_from: u64, gzip: bool) -> (Vec<Session>, Vec<Session>, usize) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("4d.log");
-        let mut f = std::fs::File::create(&path).unwrap();
+        let f = std::fs::File::create(&path).unwrap();
         let sample = include_str!("../sample-logs/4d-smtp.log");
-        f.write_all(sample.as_bytes()).unwrap();
-        drop(f);
+        if gzip {
+            let mut e = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
+            e.write_all(sample.as_bytes()).unwrap();
+            e.finish().unwrap();
+        } else {
+            let mut f = f;
+            f.write_all(sample.as_bytes()).unwrap();
+        }
         let expected = load::load_all(&[Input::File(path.clone())], &LoadOptions::default());
         let rx = spawn_loader_compacting(
             vec![Input::File(path), Input::File("/nonexistent/x.log".into())],
@@ -624,8 +657,10 @@ mod tests {
 
     #[test]
     fn a_big_file_arrives_as_rows_that_read_back_to_the_same_sessions() {
-        let (got, expected, rows) = load_sample(0);
-        assert_eq!(rows, expected.len());
-        assert_eq!(got, expected);
+        for gzip in [false, true] {
+            let (got, expected, rows) = load_sample_as(0, gzip);
+            assert_eq!(rows, expected.len(), "gzip: {gzip}");
+            assert_eq!(got, expected, "gzip: {gzip}");
+        }
     }
 }

@@ -8,9 +8,10 @@ use crate::load::{LoadOptions, Pipeline};
 use crate::model::{
     checkpoint_line, Event, EventKind, InfoKind, RowArena, RowHead, Session, SessionRow, CHECKPOINT_EVERY,
 };
+use crate::source::gzip_index::{GzIndex, GzReader};
 use crate::source::LineReader;
 use std::fs::File;
-use std::io::{BufReader, Seek, SeekFrom};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
@@ -22,6 +23,8 @@ pub struct Reread {
     pub year: i32,
     /// Where reading back starts (shared with the loader's [`RowBuilder`]).
     pub checkpoints: Arc<Checkpoints>,
+    /// For a gzip file: the decoder states noted while it loaded, where decoding resumes.
+    pub gz_index: Option<Arc<GzIndex>>,
 }
 
 impl std::fmt::Debug for Reread {
@@ -53,9 +56,15 @@ impl Reread {
 
     fn parse_lines(&self, row: &SessionRow, wanted: &[u64]) -> std::io::Result<Option<Session>> {
         let (first, offset) = self.checkpoints.start_for(row.first_line);
-        let mut file = File::open(&self.path)?;
-        file.seek(SeekFrom::Start(offset))?;
-        let mut lines = LineReader::starting_at(BufReader::with_capacity(64 * 1024, file), first, offset);
+        let from: Box<dyn Read> = match &self.gz_index {
+            Some(index) => Box::new(GzReader::resume(&self.path, index, offset)?),
+            None => {
+                let mut file = File::open(&self.path)?;
+                file.seek(SeekFrom::Start(offset))?;
+                Box::new(file)
+            }
+        };
+        let mut lines = LineReader::starting_at(BufReader::with_capacity(64 * 1024, from), first, offset);
         let opts = LoadOptions {
             format: Some(self.format),
             year: Some(self.year),
@@ -81,8 +90,10 @@ impl Reread {
     /// reads the file once instead of reading every session back.
     /// Also returns the last line searched (a growing file has more later).
     pub fn lines_containing(&self, needles: &[&str]) -> std::io::Result<(Vec<Vec<u64>>, u64)> {
-        let file = File::open(&self.path)?;
-        let mut lines = LineReader::new(BufReader::with_capacity(256 * 1024, file));
+        // Plain or gzip, read from the start.
+        let mut lines = LineReader::new(crate::source::open(&crate::source::Input::File(
+            self.path.clone(),
+        ))?);
         // A case-insensitive literal regex scans bytes with SIMD prefilters: a gigabyte in
         // about a second, where lowercasing every line took several.
         let patterns: Vec<regex::bytes::Regex> = needles

@@ -10,15 +10,26 @@ use smtpscope::load::{load_reader, LoadOptions, Pipeline};
 use smtpscope::model::{RowArena, SessionRow};
 use smtpscope::output::json::session_json;
 use smtpscope::reread::{settled_row, Reread, RowBuilder};
+use smtpscope::source::gzip_index::{GzIndex, GzReader};
 use smtpscope::source::LineReader;
 use std::path::Path;
 use std::sync::Arc;
 
 /// Reads `path` as the viewer's loader does for a big file, returning rows and how to reread.
-fn rows_of(path: &Path, window: u64) -> (Vec<(usize, SessionRow)>, RowArena, Option<Reread>) {
+/// With `gzip_every`, the file is gzip, and the decoder's state is noted that often.
+fn rows_of(
+    path: &Path,
+    window: u64,
+    gzip_every: Option<u64>,
+) -> (Vec<(usize, SessionRow)>, RowArena, Option<Reread>) {
     let name: Arc<str> = Arc::from(path.display().to_string());
-    let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
-    let mut lines = LineReader::new(file);
+    let file = std::fs::File::open(path).unwrap();
+    let gz_index = gzip_every.map(|_| Arc::new(GzIndex::default()));
+    let from: Box<dyn std::io::Read> = match (&gz_index, gzip_every) {
+        (Some(index), Some(every)) => Box::new(GzReader::indexing_every(file, index.clone(), every)),
+        _ => Box::new(file),
+    };
+    let mut lines = LineReader::new(std::io::BufReader::new(from));
     let mut pipe = Pipeline::new(name.clone(), &LoadOptions::default(), 2026);
     pipe.parse_in_background();
     pipe.settle_keeping_lines(window);
@@ -52,15 +63,21 @@ fn rows_of(path: &Path, window: u64) -> (Vec<(usize, SessionRow)>, RowArena, Opt
         format,
         year: 2026,
         checkpoints: builder.checkpoints(),
+        gz_index,
     });
     (rows, arena, reread)
 }
 
 fn check(path: &Path, window: u64) -> usize {
-    let log = std::fs::read(path).unwrap();
+    check_as(path, window, None)
+}
+
+/// [`check`], the file plain or (`gzip_every`) gzip.
+fn check_as(path: &Path, window: u64, gzip_every: Option<u64>) -> usize {
+    let log = smtpscope::source::open(&smtpscope::source::Input::File(path.to_owned())).unwrap();
     let name: Arc<str> = Arc::from(path.display().to_string());
-    let (whole, _) = load_reader(name, &log[..], &LoadOptions::default(), 2026).unwrap();
-    let (rows, arena, reread) = rows_of(path, window);
+    let (whole, _) = load_reader(name, log, &LoadOptions::default(), 2026).unwrap();
+    let (rows, arena, reread) = rows_of(path, window, gzip_every);
     assert_eq!(rows.len(), whole.len(), "{}: session count", path.display());
     let Some(reread) = reread.filter(|r| r.format.reads_back_alone()) else {
         return 0;
@@ -105,6 +122,41 @@ fn every_sample_reads_back_to_the_same_sessions() {
     assert!(total > 100, "{total} sessions checked");
 }
 
+/// `path` gzip-compressed into `dir`, in two members (as `cat a.gz b.gz` makes).
+fn gzipped(path: &Path, dir: &Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let text = std::fs::read(path).unwrap();
+    let half = text.len() / 2;
+    let out = dir.join(format!("{}.gz", path.file_name().unwrap().to_string_lossy()));
+    let mut f = std::fs::File::create(&out).unwrap();
+    for part in [&text[..half], &text[half..]] {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(part).unwrap();
+        f.write_all(&e.finish().unwrap()).unwrap();
+    }
+    out
+}
+
+/// Rows of a gzip file read back through the decoder states noted while it loaded: every
+/// sample and every generated log, states noted often enough that most rows resume from one.
+#[test]
+fn gzip_logs_read_back_to_the_same_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs");
+    let mut total = 0;
+    for entry in std::fs::read_dir(samples).unwrap() {
+        total += check_as(&gzipped(&entry.unwrap().path(), dir.path()), 5, Some(2048));
+    }
+    assert!(total > 100, "{total} sample sessions checked");
+    for format in loggen::FORMATS {
+        let path = dir.path().join(format!("{format}.log"));
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        loggen::generate(format, 1, 11, &mut f).unwrap();
+        drop(f);
+        assert!(check_as(&gzipped(&path, dir.path()), 300, Some(32 * 1024)) > 100);
+    }
+}
+
 #[test]
 fn generated_logs_read_back_to_the_same_sessions() {
     let dir = tempfile::tempdir().unwrap();
@@ -126,7 +178,7 @@ fn rows_of_interleaved_logs_keep_about_their_own_lines() {
     let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     let exp = loggen::generate("exchange-receive", 1, 11, &mut f).unwrap();
     drop(f);
-    let (rows, arena, _) = rows_of(&path, 300);
+    let (rows, arena, _) = rows_of(&path, 300, None);
     let listed: u64 = rows.iter().map(|(_, r)| arena.extra(r).lines.len() as u64).sum();
     assert!(
         listed < exp.lines * 2,
@@ -141,7 +193,7 @@ fn a_file_changed_under_a_row_gives_a_note_not_a_wrong_session() {
     let path = dir.path().join("maillog");
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/postfix-maillog.log");
     std::fs::copy(sample, &path).unwrap();
-    let (rows, arena, reread) = rows_of(&path, 5);
+    let (rows, arena, reread) = rows_of(&path, 5, None);
     let reread = reread.unwrap();
     let (_, row) = rows.iter().find(|(_, r)| r.first_line > 20).unwrap();
     let before = reread.session(row, &arena);

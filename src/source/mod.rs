@@ -2,6 +2,7 @@
 //! are streaming and read-only; lines are capped so one enormous line cannot exhaust memory.
 
 pub mod follow;
+pub mod gzip_index;
 pub mod lines;
 pub mod tailed;
 
