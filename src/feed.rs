@@ -4,8 +4,10 @@
 
 use crate::load::{self, LoadOptions, Pipeline, SourceReport};
 use crate::model::{RowArena, Session, SessionRow};
+use crate::reread::ReadBack;
 use crate::reread::{Reread, RowBuilder};
-use crate::source::gzip_index::{self, GzIndex, GzReader};
+use crate::source::gzip_index::{self, GzReader};
+use crate::source::spool::Spooling;
 use crate::source::{self, Input, LineReader};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::Arc;
@@ -168,17 +170,26 @@ fn load_one(
     };
     let year = load::input_year(input);
     // A file is read again at an offset: a plain one directly, a gzip one from the decoder
-    // state noted before it.
-    let compact_path = match input {
-        Input::File(p) if total.is_some_and(|t| t >= compact_from) => Some(p.clone()),
+    // state noted before it. Standard input is kept as it is read (its size is not known
+    // beforehand, and it cannot be read twice).
+    let compact = match input {
+        Input::File(p) if total.is_some_and(|t| t >= compact_from) => Some(match gzip {
+            true => (p.clone(), ReadBack::Gzip(Arc::default())),
+            false => (p.clone(), ReadBack::Plain),
+        }),
+        Input::Stdin if compact_from < u64::MAX => Some(("-".into(), ReadBack::Spool(Arc::default()))),
         _ => None,
     };
-    let gz_index = (gzip && compact_path.is_some()).then(Arc::<GzIndex>::default);
-    let opened = match (&gz_index, &compact_path) {
-        (Some(index), Some(path)) => std::fs::File::open(path).map(|f| {
-            let gz = GzReader::indexing(f, index.clone());
-            Box::new(std::io::BufReader::with_capacity(256 * 1024, gz)) as Box<dyn std::io::BufRead + Send>
-        }),
+    let buffered = |r: Box<dyn std::io::Read + Send>| -> Box<dyn std::io::BufRead + Send> {
+        Box::new(std::io::BufReader::with_capacity(256 * 1024, r))
+    };
+    let opened = match &compact {
+        Some((path, ReadBack::Gzip(index))) => {
+            std::fs::File::open(path).map(|f| buffered(Box::new(GzReader::indexing(f, index.clone()))))
+        }
+        Some((_, ReadBack::Spool(spool))) => {
+            source::open(input).map(|r| buffered(Box::new(Spooling::new(r, spool.clone()))))
+        }
         _ => source::open(input),
     };
     let reader = match opened {
@@ -194,14 +205,14 @@ fn load_one(
     let mut lines = LineReader::new(reader);
     let mut pipe = Pipeline::new(name.clone(), opts, year);
     pipe.parse_in_background();
-    let mut compact = compact_path.map(|path| {
+    let mut compact = compact.map(|(path, back)| {
         pipe.settle_keeping_lines(window);
         Compacting {
             path,
+            back,
             name: name.clone(),
             year: opts.year.unwrap_or(year),
             builder: RowBuilder::default(),
-            gz_index: gz_index.clone(),
             reread: None,
             rows_flowing: false,
             maker: None,
@@ -325,8 +336,8 @@ struct Compacting {
     name: Arc<str>,
     year: i32,
     builder: RowBuilder,
-    /// For a gzip file: where reading back resumes decoding.
-    gz_index: Option<Arc<GzIndex>>,
+    /// How its bytes are found again.
+    back: ReadBack,
     reread: Option<Arc<Reread>>,
     /// Settled sessions have started to go out as rows.
     rows_flowing: bool,
@@ -370,7 +381,7 @@ impl Compacting {
                     format,
                     year: self.year,
                     checkpoints: self.builder.checkpoints(),
-                    gz_index: self.gz_index.clone(),
+                    back: self.back.clone(),
                 })
             })
             .clone();

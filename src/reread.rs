@@ -9,6 +9,7 @@ use crate::model::{
     checkpoint_line, Event, EventKind, InfoKind, RowArena, RowHead, Session, SessionRow, CHECKPOINT_EVERY,
 };
 use crate::source::gzip_index::{GzIndex, GzReader};
+use crate::source::spool::Spool;
 use crate::source::LineReader;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -23,8 +24,34 @@ pub struct Reread {
     pub year: i32,
     /// Where reading back starts (shared with the loader's [`RowBuilder`]).
     pub checkpoints: Arc<Checkpoints>,
-    /// For a gzip file: the decoder states noted while it loaded, where decoding resumes.
-    pub gz_index: Option<Arc<GzIndex>>,
+    /// How the bytes are found again.
+    pub back: ReadBack,
+}
+
+/// Where a source's bytes are read again.
+#[derive(Debug, Clone)]
+pub enum ReadBack {
+    /// The file itself, at an offset.
+    Plain,
+    /// A gzip file, decoding resumed from the states noted while it loaded.
+    Gzip(Arc<GzIndex>),
+    /// Standard input, as kept while it was read.
+    Spool(Arc<Spool>),
+}
+
+impl ReadBack {
+    /// The bytes of `path` (unless kept) from decoded offset `at`.
+    fn open_at(&self, path: &std::path::Path, at: u64) -> std::io::Result<Box<dyn Read>> {
+        Ok(match self {
+            ReadBack::Plain => {
+                let mut file = File::open(path)?;
+                file.seek(SeekFrom::Start(at))?;
+                Box::new(file)
+            }
+            ReadBack::Gzip(index) => Box::new(GzReader::resume(path, index, at)?),
+            ReadBack::Spool(spool) => Box::new(spool.reader_at(at)),
+        })
+    }
 }
 
 impl std::fmt::Debug for Reread {
@@ -56,14 +83,7 @@ impl Reread {
 
     fn parse_lines(&self, row: &SessionRow, wanted: &[u64]) -> std::io::Result<Option<Session>> {
         let (first, offset) = self.checkpoints.start_for(row.first_line);
-        let from: Box<dyn Read> = match &self.gz_index {
-            Some(index) => Box::new(GzReader::resume(&self.path, index, offset)?),
-            None => {
-                let mut file = File::open(&self.path)?;
-                file.seek(SeekFrom::Start(offset))?;
-                Box::new(file)
-            }
-        };
+        let from = self.back.open_at(&self.path, offset)?;
         let mut lines = LineReader::starting_at(BufReader::with_capacity(64 * 1024, from), first, offset);
         let opts = LoadOptions {
             format: Some(self.format),
@@ -90,10 +110,12 @@ impl Reread {
     /// reads the file once instead of reading every session back.
     /// Also returns the last line searched (a growing file has more later).
     pub fn lines_containing(&self, needles: &[&str]) -> std::io::Result<(Vec<Vec<u64>>, u64)> {
-        // Plain or gzip, read from the start.
-        let mut lines = LineReader::new(crate::source::open(&crate::source::Input::File(
-            self.path.clone(),
-        ))?);
+        // Plain or gzip, read from the start; or as kept.
+        let from: Box<dyn std::io::BufRead> = match &self.back {
+            ReadBack::Spool(spool) => Box::new(BufReader::with_capacity(256 * 1024, spool.reader_at(0))),
+            _ => crate::source::open(&crate::source::Input::File(self.path.clone()))?,
+        };
+        let mut lines = LineReader::new(from);
         // A case-insensitive literal regex scans bytes with SIMD prefilters: a gigabyte in
         // about a second, where lowercasing every line took several.
         let patterns: Vec<regex::bytes::Regex> = needles

@@ -9,25 +9,49 @@ mod loggen;
 use smtpscope::load::{load_reader, LoadOptions, Pipeline};
 use smtpscope::model::{RowArena, SessionRow};
 use smtpscope::output::json::session_json;
-use smtpscope::reread::{settled_row, Reread, RowBuilder};
+use smtpscope::reread::{settled_row, ReadBack, Reread, RowBuilder};
 use smtpscope::source::gzip_index::{GzIndex, GzReader};
+use smtpscope::source::spool::{Spool, Spooling};
 use smtpscope::source::LineReader;
 use std::path::Path;
 use std::sync::Arc;
 
 /// Reads `path` as the viewer's loader does for a big file, returning rows and how to reread.
-/// With `gzip_every`, the file is gzip, and the decoder's state is noted that often.
+/// With `gzip_every`, the file is gzip, and the decoder's state is noted that often; with
+/// `spooled`, its bytes are kept as they pass (as standard input's are) and read back from there.
 fn rows_of(
     path: &Path,
     window: u64,
     gzip_every: Option<u64>,
 ) -> (Vec<(usize, SessionRow)>, RowArena, Option<Reread>) {
+    rows_kept(path, window, gzip_every, false)
+}
+
+fn rows_kept(
+    path: &Path,
+    window: u64,
+    gzip_every: Option<u64>,
+    spooled: bool,
+) -> (Vec<(usize, SessionRow)>, RowArena, Option<Reread>) {
     let name: Arc<str> = Arc::from(path.display().to_string());
     let file = std::fs::File::open(path).unwrap();
-    let gz_index = gzip_every.map(|_| Arc::new(GzIndex::default()));
-    let from: Box<dyn std::io::Read> = match (&gz_index, gzip_every) {
-        (Some(index), Some(every)) => Box::new(GzReader::indexing_every(file, index.clone(), every)),
-        _ => Box::new(file),
+    let (back, from): (ReadBack, Box<dyn std::io::Read>) = match gzip_every {
+        Some(every) => {
+            let index = Arc::new(GzIndex::default());
+            (
+                ReadBack::Gzip(index.clone()),
+                Box::new(GzReader::indexing_every(file, index, every)),
+            )
+        }
+        None if spooled => {
+            // Small chunks, so most rows are read back from a deflated one.
+            let spool = Arc::new(Spool::with_chunks_of(16 * 1024));
+            (
+                ReadBack::Spool(spool.clone()),
+                Box::new(Spooling::new(file, spool)),
+            )
+        }
+        None => (ReadBack::Plain, Box::new(file)),
     };
     let mut lines = LineReader::new(std::io::BufReader::new(from));
     let mut pipe = Pipeline::new(name.clone(), &LoadOptions::default(), 2026);
@@ -63,21 +87,21 @@ fn rows_of(
         format,
         year: 2026,
         checkpoints: builder.checkpoints(),
-        gz_index,
+        back,
     });
     (rows, arena, reread)
 }
 
 fn check(path: &Path, window: u64) -> usize {
-    check_as(path, window, None)
+    check_as(path, window, None, false)
 }
 
 /// [`check`], the file plain or (`gzip_every`) gzip.
-fn check_as(path: &Path, window: u64, gzip_every: Option<u64>) -> usize {
+fn check_as(path: &Path, window: u64, gzip_every: Option<u64>, spooled: bool) -> usize {
     let log = smtpscope::source::open(&smtpscope::source::Input::File(path.to_owned())).unwrap();
     let name: Arc<str> = Arc::from(path.display().to_string());
     let (whole, _) = load_reader(name, log, &LoadOptions::default(), 2026).unwrap();
-    let (rows, arena, reread) = rows_of(path, window, gzip_every);
+    let (rows, arena, reread) = rows_kept(path, window, gzip_every, spooled);
     assert_eq!(rows.len(), whole.len(), "{}: session count", path.display());
     let Some(reread) = reread.filter(|r| r.format.reads_back_alone()) else {
         return 0;
@@ -145,7 +169,7 @@ fn gzip_logs_read_back_to_the_same_sessions() {
     let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs");
     let mut total = 0;
     for entry in std::fs::read_dir(samples).unwrap() {
-        total += check_as(&gzipped(&entry.unwrap().path(), dir.path()), 5, Some(2048));
+        total += check_as(&gzipped(&entry.unwrap().path(), dir.path()), 5, Some(2048), false);
     }
     assert!(total > 100, "{total} sample sessions checked");
     for format in loggen::FORMATS {
@@ -153,8 +177,26 @@ fn gzip_logs_read_back_to_the_same_sessions() {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
         loggen::generate(format, 1, 11, &mut f).unwrap();
         drop(f);
-        assert!(check_as(&gzipped(&path, dir.path()), 300, Some(32 * 1024)) > 100);
+        assert!(check_as(&gzipped(&path, dir.path()), 300, Some(32 * 1024), false) > 100);
     }
+}
+
+/// Rows of standard input read back from its bytes as kept: every sample, and a generated
+/// log of many chunks.
+#[test]
+fn kept_input_reads_back_to_the_same_sessions() {
+    let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs");
+    let mut total = 0;
+    for entry in std::fs::read_dir(samples).unwrap() {
+        total += check_as(&entry.unwrap().path(), 5, None, true);
+    }
+    assert!(total > 100, "{total} sample sessions checked");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("postfix.log");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    loggen::generate("postfix", 1, 5, &mut f).unwrap();
+    drop(f);
+    assert!(check_as(&path, 300, None, true) > 1000);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 pub mod follow;
 pub mod gzip_index;
 pub mod lines;
+pub mod spool;
 pub mod tailed;
 
 use flate2::read::MultiGzDecoder;
