@@ -81,6 +81,8 @@ pub struct Pipeline {
     report: SourceReport,
     settle_window: Option<u64>,
     settle_lines: bool,
+    /// Settling keeps the change list (see [`Pipeline::settle_tracking_changes`]).
+    settle_changes: bool,
     background: bool,
 }
 
@@ -126,6 +128,7 @@ impl Pipeline {
             },
             settle_window: None,
             settle_lines: false,
+            settle_changes: false,
             background: false,
         };
         if let Some(f) = opts.format {
@@ -144,7 +147,11 @@ impl Pipeline {
         };
         let mut asm = Assembler::new(self.name.clone(), f.name());
         if let Some(window) = self.settle_window {
-            asm.settle_with(window, self.settle_lines, self.settle_lines);
+            asm.settle_with(
+                window,
+                self.settle_lines,
+                self.settle_lines || self.settle_changes,
+            );
         }
         // Without a thread to spare (a process limit), parsing stays here: nothing was
         // parsed yet, so a fresh parser is the same.
@@ -171,6 +178,16 @@ impl Pipeline {
         self.settle_window = Some(window);
         if let Some((_, _, asm)) = self.parser.as_mut() {
             asm.settle_after(window);
+        }
+    }
+
+    /// As [`Pipeline::settle_after`], keeping the change list for the sessions in progress:
+    /// what live tail needs (it shows sessions as they change, and forgets the settled ones).
+    pub fn settle_tracking_changes(&mut self, window: u64) {
+        self.settle_window = Some(window);
+        self.settle_changes = true;
+        if let Some((_, _, asm)) = self.parser.as_mut() {
+            asm.settle_with(window, false, true);
         }
     }
 

@@ -24,10 +24,19 @@ pub(super) struct LiveSource {
 
 impl LiveSource {
     pub(super) fn new(n: usize, input: &Input, opts: &LoadOptions) -> Self {
+        LiveSource::settling_after(n, input, opts, load::STREAM_WINDOW)
+    }
+
+    /// A source whose sessions idle for `window` lines are sent final and forgotten, as
+    /// streaming does: a tail left running on a busy server (or started on a big file) holds
+    /// the sessions of the last `window` lines, not every session it ever read.
+    fn settling_after(n: usize, input: &Input, opts: &LoadOptions, window: u64) -> Self {
         let name: Arc<str> = Arc::from(input.name());
+        let mut pipe = Pipeline::new(name.clone(), opts, load::input_year(input));
+        pipe.settle_tracking_changes(window);
         LiveSource {
             n,
-            pipe: Pipeline::new(name.clone(), opts, load::input_year(input)),
+            pipe,
             name,
             lines: 0,
             bytes: 0,
@@ -69,6 +78,16 @@ impl LiveSource {
         if self.failed || !self.pipe.try_detect() {
             return Ok(());
         }
+        // Settled sessions are final: sent once more, evaluated, and no longer held here.
+        for mut s in self.pipe.take_settled_lines() {
+            s.session.evaluate();
+            tx.send(Update::Session {
+                source: self.n,
+                index: s.index,
+                session: Box::new(s.session),
+            })
+            .map_err(|_| Hangup)?;
+        }
         for index in self.pipe.take_changed() {
             let Some(session) = self.pipe.session(index) else {
                 continue;
@@ -104,13 +123,15 @@ impl LiveSource {
             return Ok(());
         }
         let (n, bytes) = (self.n, self.bytes);
-        match self.pipe.finish() {
-            Ok((sessions, report)) => {
-                for (index, session) in sessions.into_iter().enumerate() {
+        match self.pipe.finish_settled() {
+            // The sessions not sent final yet (the others settled while reading).
+            Ok((settled, report)) => {
+                for mut s in settled {
+                    s.session.evaluate();
                     tx.send(Update::Session {
                         source: n,
-                        index,
-                        session: Box::new(session),
+                        index: s.index,
+                        session: Box::new(s.session),
                     })
                     .map_err(|_| Hangup)?;
                 }
@@ -151,4 +172,61 @@ pub(super) fn feed_rest(
         Some(msg) => notice(tx, msg),
         None => Ok(()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Session;
+
+    /// A live source settles as streaming does: the sessions it sends, last copy of each,
+    /// are the sessions a streamed load gives, and the early ones are no longer held.
+    #[test]
+    fn settled_sessions_are_sent_final_and_forgotten() {
+        let log = crate::testdata::postfix_connections(3000);
+        let window = 200;
+        let opts = LoadOptions::default();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut src = LiveSource::settling_after(0, &Input::Stdin, &opts, window);
+        for (i, line) in log.lines().enumerate() {
+            assert!(src.line(line.as_bytes(), false, false).is_none());
+            if i % 500 == 499 {
+                src.publish(&tx, None).ok().expect("the receiver is here");
+            }
+        }
+        assert!(src.pipe.session(0).is_none(), "the first session is still held");
+        src.end(&tx).ok().expect("the receiver is here");
+        drop(tx);
+        let mut live: Vec<Option<Session>> = Vec::new();
+        for u in rx {
+            if let Update::Session { index, session, .. } = u {
+                if live.len() <= index {
+                    live.resize(index + 1, None);
+                }
+                live[index] = Some(*session);
+            }
+        }
+        let live: Vec<Session> = live.into_iter().map(|s| s.expect("every index sent")).collect();
+        let mut streamed = Vec::new();
+        let name: Arc<str> = Arc::from("-");
+        load::stream_reader(
+            name,
+            log.as_bytes(),
+            &opts,
+            load::input_year(&Input::Stdin),
+            window,
+            &mut |b| {
+                streamed.extend(b);
+                Ok(())
+            },
+        )
+        .expect("streams");
+        assert!(streamed.len() >= 3000, "{} sessions", streamed.len());
+        let json = |s: &[Session]| -> Vec<String> {
+            s.iter()
+                .map(|s| crate::output::json::session_json(s, false))
+                .collect()
+        };
+        assert_eq!(json(&live), json(&streamed));
+    }
 }
