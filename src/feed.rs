@@ -4,8 +4,7 @@
 
 use crate::load::{self, LoadOptions, Pipeline, SourceReport};
 use crate::model::{RowArena, Session, SessionRow};
-use crate::reread::ReadBack;
-use crate::reread::{Reread, RowBuilder};
+use crate::reread::{ReadBack, Reread, RowBuilder};
 use crate::source::gzip_index::{self, GzReader};
 use crate::source::spool::Spooling;
 use crate::source::{self, Input, LineReader};
