@@ -214,8 +214,9 @@ pub struct ParseWorker {
     year: i32,
     /// The last wait for the worker's records found none ready: the worker is behind, so
     /// this thread strips the wrappers of the next batch and scans its records' notes (both
-    /// are stateless; the grammar is not). Whichever thread has time to spare does it: for PHPMailer and Exchange logs the
-    /// worker is the slow side, for Postfix it is about even with assembling.
+    /// are stateless; the grammar is not). Whichever thread has time to spare does it: for
+    /// PHPMailer and Exchange logs the worker is the slow side, for Postfix it is about even
+    /// with assembling.
     strip_here: bool,
     /// Tests: strip every batch here, whoever is behind.
     strip_always: bool,

@@ -212,14 +212,17 @@ impl GzReader {
             *b = self.byte()?;
         }
         let crc = std::mem::take(&mut self.crc);
-        let want_len = u32::from_le_bytes([t[4], t[5], t[6], t[7]]);
-        if crc.clone().finalize() != u32::from_le_bytes([t[0], t[1], t[2], t[3]]) {
+        let (want_len, len) = (
+            u32::from_le_bytes([t[4], t[5], t[6], t[7]]),
+            crc.total_len() as u32,
+        );
+        if crc.finalize() != u32::from_le_bytes([t[0], t[1], t[2], t[3]]) {
             return Err(corrupt(format!(
                 "gzip member {} fails its CRC check",
                 self.members + 1
             )));
         }
-        if crc.total_len() as u32 != want_len {
+        if len != want_len {
             return Err(corrupt(format!(
                 "gzip member {} has the wrong length",
                 self.members + 1

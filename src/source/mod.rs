@@ -101,7 +101,8 @@ pub fn describe_io(path: &Path, e: &io::Error) -> String {
     format!("{}: cannot read: {e}{hint}", path.display())
 }
 
-/// True when the file starts with gzip's magic bytes (it cannot be read again at an offset).
+/// True when the file starts with gzip's magic bytes (it is read again at an offset through
+/// [`gzip_index`], not directly).
 pub fn is_gzip(path: &Path) -> bool {
     let mut magic = [0u8; 2];
     File::open(path)

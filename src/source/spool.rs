@@ -49,8 +49,9 @@ impl Spool {
         }))
     }
 
-    /// Bytes deflated and not, for reports.
-    pub fn held_bytes(&self) -> usize {
+    /// Bytes deflated and not: what keeping the input costs.
+    #[cfg(test)]
+    fn held_bytes(&self) -> usize {
         let held = self.0.read().unwrap_or_else(|e| e.into_inner());
         held.chunks.iter().map(Vec::len).sum::<usize>() + held.tail.len()
     }
