@@ -36,8 +36,13 @@ pub fn run(cli: &Cli, opts: LoadOptions, filter: Option<Filter>) -> i32 {
         ..FollowOptions::default()
     };
     if !cli.list && !cli.json && io::stdout().is_terminal() {
-        // The viewer in live mode (`options_from_cli` sees `-f`).
+        // The viewer in live mode (`options_from_cli` sees `-f`); settled sessions become
+        // rows, so a long tail costs the viewer what loading the same file does.
         let viewer = crate::tui::options_from_cli(cli, &inputs);
+        let follow = FollowOptions {
+            compact: true,
+            ..follow
+        };
         return crate::tui::run_updates(spawn_follower_with(inputs, opts, follow), viewer, filter);
     }
     let stdout = io::stdout();

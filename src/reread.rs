@@ -8,6 +8,7 @@ use crate::load::{LoadOptions, Pipeline};
 use crate::model::{
     checkpoint_line, Event, EventKind, InfoKind, RowArena, RowHead, Session, SessionRow, CHECKPOINT_EVERY,
 };
+use crate::source::follow::FileHistory;
 use crate::source::gzip_index::{GzIndex, GzReader};
 use crate::source::spool::Spool;
 use crate::source::LineReader;
@@ -37,6 +38,8 @@ pub enum ReadBack {
     Gzip(Arc<GzIndex>),
     /// Standard input, as kept while it was read.
     Spool(Arc<Spool>),
+    /// A followed name: the files it has had, as far as the follower read them.
+    Followed(Arc<FileHistory>),
 }
 
 impl ReadBack {
@@ -50,7 +53,16 @@ impl ReadBack {
             }
             ReadBack::Gzip(index) => Box::new(GzReader::resume(path, index, at)?),
             ReadBack::Spool(spool) => Box::new(spool.reader_at(at)),
+            ReadBack::Followed(history) => Box::new(history.reader_at(at)),
         })
+    }
+
+    /// Where reading line `line` back starts, from the checkpoint before it.
+    fn start_for(&self, line: u64, checkpoint: (u64, u64)) -> (u64, u64) {
+        match self {
+            ReadBack::Followed(history) => history.start_for(line, checkpoint),
+            _ => checkpoint,
+        }
     }
 }
 
@@ -82,7 +94,8 @@ impl Reread {
     }
 
     fn parse_lines(&self, row: &SessionRow, wanted: &[u64]) -> std::io::Result<Option<Session>> {
-        let (first, offset) = self.checkpoints.start_for(row.first_line);
+        let checkpoint = self.checkpoints.start_for(row.first_line);
+        let (first, offset) = self.back.start_for(row.first_line, checkpoint);
         let from = self.back.open_at(&self.path, offset)?;
         let mut lines = LineReader::starting_at(BufReader::with_capacity(64 * 1024, from), first, offset);
         let opts = LoadOptions {
@@ -110,10 +123,16 @@ impl Reread {
     /// reads the file once instead of reading every session back.
     /// Also returns the last line searched (a growing file has more later).
     pub fn lines_containing(&self, needles: &[&str]) -> std::io::Result<(Vec<Vec<u64>>, u64)> {
-        // Plain or gzip, read from the start; or as kept.
+        // Plain or gzip, read from the start; or as kept or followed.
         let from: Box<dyn std::io::BufRead> = match &self.back {
+            ReadBack::Plain | ReadBack::Gzip(_) => {
+                crate::source::open(&crate::source::Input::File(self.path.clone()))?
+            }
             ReadBack::Spool(spool) => Box::new(BufReader::with_capacity(256 * 1024, spool.reader_at(0))),
-            _ => crate::source::open(&crate::source::Input::File(self.path.clone()))?,
+            ReadBack::Followed(history) => Box::new(BufReader::with_capacity(
+                256 * 1024,
+                history.reader_skipping_lost(),
+            )),
         };
         let mut lines = LineReader::new(from);
         // A case-insensitive literal regex scans bytes with SIMD prefilters: a gigabyte in

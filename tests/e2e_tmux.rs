@@ -312,6 +312,30 @@ fn live_tail_viewer_shows_a_session_grow_and_quits_promptly() {
     );
 }
 
+/// `… | smtpscope -f -` on a terminal: when standard input ends, every session is final and
+/// becomes a compact row, read back from the input kept as it passed: the transcript still
+/// shows the log's own lines.
+#[test]
+fn live_viewer_on_standard_input_reads_rows_back_from_the_kept_input() {
+    let Some(t) = Tmux::start("livestdin") else { return };
+    let bin = env!("CARGO_BIN_EXE_smtpscope");
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/4d-smtp.log");
+    t.type_text(&format!("cat '{sample}' | '{bin}' -f -"));
+    t.keys(&["Enter"]);
+    // Following: the newest session, its transcript at its end.
+    let s = t.wait_for("the ended live viewer", |s| {
+        s.contains("ENDED") && s.contains("Sessions 3/3") && s.contains("530 5.7.57")
+    });
+    assert!(!s.contains("could not read"), "{s}");
+    t.keys(&["g"]);
+    let s = t.wait_for("the first session's transcript", |s| {
+        s.contains("Sessions 1/3") && s.contains("220 smtp.gmail.com")
+    });
+    assert!(!s.contains("could not read"), "{s}");
+    t.keys(&["q"]);
+    t.assert_shell_usable();
+}
+
 #[test]
 fn a_panic_while_drawing_restores_the_terminal() {
     let Some(t) = Tmux::start("drawpanic") else { return };

@@ -398,3 +398,194 @@ fn done_when_every_input_has_ended() {
     assert!(done, "no Done");
     assert!(sessions >= 1);
 }
+
+/// For the viewer (`compact`), settled sessions arrive as rows and are read back from the
+/// files the followed name has had: through a rotation (the old file renamed away, still
+/// read) and a `copytruncate` (the cut part is gone: its sessions keep their status and say
+/// why they cannot be shown). Everything else reads back to exactly what streaming the whole
+/// text gives, and a text search over the rows finds its lines at their stream numbers.
+#[test]
+fn compacted_rows_read_back_through_rotation_and_truncation() {
+    use smtpscope::model::{RowArena, SessionRow};
+    use smtpscope::reread::Reread;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("client.log");
+    // Enough lines for the assembler to look for settled sessions (every 4,096 records).
+    let (n, window) = (600, 30);
+    let follow = FollowOptions {
+        compact: true,
+        settle_window: window,
+        ..FollowOptions::default()
+    };
+    fs::write(&path, "").unwrap();
+    let rx = spawn_follower_with(vec![Input::File(path.clone())], LoadOptions::default(), follow);
+    let lines = AtomicU64::new(0);
+    let mut whole: BTreeMap<usize, Session> = BTreeMap::new();
+    let mut rows: BTreeMap<usize, (SessionRow, Arc<RowArena>, Arc<Reread>)> = BTreeMap::new();
+    let mut problems = Vec::new();
+    let mut take = |u: Update| match u {
+        Update::Session { index, session, .. } => {
+            rows.remove(&index);
+            whole.insert(index, *session);
+        }
+        Update::Rows {
+            rows: batch,
+            arena,
+            reread,
+            ..
+        } => {
+            let arena = Arc::new(arena);
+            for (index, row) in batch {
+                whole.remove(&index);
+                rows.insert(index, (row, arena.clone(), reread.clone()));
+            }
+        }
+        Update::Report { report, .. } => lines.store(report.lines, Ordering::SeqCst),
+        Update::Problem(p) => problems.push(p),
+        Update::Done => panic!("Done while a plain file is followed"),
+    };
+    let mut all = String::new();
+    let mut written = 0u64;
+    let mut rng = Rng(0x0dd_5eed);
+    // Session halves in pieces (the follower sees partial lines), whole sessions at once.
+    let mut write = |f: &mut fs::File, text: &str, all: &mut String| {
+        match text.starts_with("connect:") && text.ends_with("'Bye'\n") {
+            true => f.write_all(text.as_bytes()).unwrap(),
+            false => write_pieces(f, text, &mut rng),
+        }
+        all.push_str(text);
+        written += text.matches('\n').count() as u64;
+        written
+    };
+    let catch_up = |want: u64, take: &mut dyn FnMut(Update)| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while lines.load(Ordering::SeqCst) < want {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "follower stuck before line {want}");
+            if let Ok(u) = rx.recv_timeout(left.min(Duration::from_millis(50))) {
+                take(u);
+            }
+        }
+    };
+    let halves = |i: usize| {
+        let text = session_text(i, i == n - 1);
+        let cut = text.match_indices('\n').nth(5).unwrap().0 + 1;
+        (text[..cut].to_owned(), text[cut..].to_owned())
+    };
+    let mut f = append(&path);
+    for i in 0..15 {
+        write(&mut f, &session_text(i, false), &mut all);
+    }
+    // Session 15 spans the rotation, 25 the truncation.
+    let (head, tail) = halves(15);
+    let at = write(&mut f, &head, &mut all);
+    catch_up(at, &mut take);
+    fs::rename(&path, path.with_extension("log.1")).unwrap();
+    let mut f = append(&path);
+    write(&mut f, &tail, &mut all);
+    for i in 16..25 {
+        write(&mut f, &session_text(i, false), &mut all);
+    }
+    let (head, tail) = halves(25);
+    let at = write(&mut f, &head, &mut all);
+    catch_up(at, &mut take);
+    f.set_len(0).unwrap();
+    write(&mut f, &tail, &mut all);
+    for i in 26..n {
+        write(&mut f, &session_text(i, i == n - 1), &mut all);
+    }
+    catch_up(written, &mut take);
+    while let Ok(u) = rx.recv_timeout(Duration::from_millis(300)) {
+        take(u);
+    }
+
+    let mut streamed = Vec::new();
+    let name: Arc<str> = Arc::from(path.display().to_string());
+    smtpscope::load::stream_reader(
+        name,
+        all.as_bytes(),
+        &LoadOptions::default(),
+        2026,
+        window,
+        &mut |b| {
+            streamed.extend(b);
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!(streamed.len(), n);
+    assert!(rows.len() >= n / 2, "{} rows of {n} sessions", rows.len());
+    assert!(
+        rows.contains_key(&3) && rows.contains_key(&40),
+        "rows on both sides of the cut"
+    );
+    assert_eq!(rows.len() + whole.len(), n, "every session, once");
+    let lost = 15..=25;
+    for (&i, (row, arena, reread)) in &rows {
+        let back = reread.session(row, arena);
+        if lost.contains(&i) {
+            assert_eq!(back.status(), streamed[i].status(), "session {i}");
+            assert!(
+                back.events[0].text.contains("truncated in place"),
+                "session {i}: {}",
+                back.events[0].text
+            );
+        } else {
+            assert_eq!(back, streamed[i], "session {i}");
+        }
+    }
+    // A search reads the lost lines as empty ones: what follows them keeps its numbers.
+    let reread = &rows.values().next().unwrap().2;
+    let (found, _) = reread
+        .lines_containing(&["mx30.example.net", "mx20.example.net"])
+        .unwrap();
+    let want: Vec<u64> = all
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("mx30.example.net"))
+        .map(|(k, _)| k as u64 + 1)
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(found[0], want);
+    assert!(found[1].is_empty(), "lines of the cut part: {:?}", found[1]);
+    let said = problems.join("\n");
+    assert!(said.contains("rotated") && said.contains("truncated"), "{said}");
+}
+
+/// A gzip file followed for the viewer is read once; its sessions arrive as rows at its end
+/// and read back, through the decoder states noted while it was read, to the sessions a
+/// whole load gives.
+#[test]
+fn compacted_gzip_rows_read_back() {
+    use flate2::write::GzEncoder;
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("old.log.gz");
+    let text: String = (0..5).map(|i| session_text(i, false)).collect();
+    let mut enc = GzEncoder::new(fs::File::create(&gz).unwrap(), flate2::Compression::default());
+    enc.write_all(text.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    let follow = FollowOptions {
+        compact: true,
+        ..FollowOptions::default()
+    };
+    let rx = spawn_follower_with(vec![Input::File(gz.clone())], LoadOptions::default(), follow);
+    let mut got = BTreeMap::new();
+    while let Ok(u) = rx.recv_timeout(Duration::from_secs(5)) {
+        match u {
+            Update::Rows {
+                rows, arena, reread, ..
+            } => {
+                for (index, row) in rows {
+                    got.insert(index, reread.session(&row, &arena));
+                }
+            }
+            Update::Session { .. } => panic!("a gzip file read to its end sends rows"),
+            Update::Done => break,
+            _ => {}
+        }
+    }
+    let name: Arc<str> = Arc::from(gz.display().to_string());
+    let year = smtpscope::load::input_year(&Input::File(gz.clone()));
+    let (whole, _) = load_reader(name, text.as_bytes(), &LoadOptions::default(), year).unwrap();
+    assert_eq!(got.into_values().collect::<Vec<_>>(), whole);
+}

@@ -1,6 +1,7 @@
 //! Line splitting for input that arrives in pieces (a growing file, a pipe): complete lines
 //! are handed on as soon as their newline arrives; a partial last line is held until the rest
-//! of it comes, so a line written in two `write`s is never read as two lines.
+//! of it comes, so a line written in two `write`s is never read as two lines. Each line comes
+//! with its offset in the stream, so it can be found again (see [`crate::reread`]).
 
 use super::MAX_LINE;
 
@@ -12,6 +13,10 @@ pub struct LineSplitter {
     pending: Vec<u8>,
     /// The held line passed [`MAX_LINE`]; its further bytes are dropped until the newline.
     overflow: bool,
+    /// Where the held line starts in the stream, and how many bytes of it arrived (dropped
+    /// and carriage-return bytes included).
+    start: u64,
+    held_raw: u64,
 }
 
 impl LineSplitter {
@@ -19,13 +24,14 @@ impl LineSplitter {
         LineSplitter::default()
     }
 
-    /// Splits `chunk`, calling `each(bytes, truncated)` for every line completed by it (line
-    /// ending, CR included, removed). Bytes after the last newline are held. Stops at the first
-    /// error `each` returns; the rest of the chunk is then discarded.
+    /// Splits `chunk`, calling `each(bytes, truncated, offset)` for every line completed by it
+    /// (line ending, CR included, removed; `offset`: where the line starts in the stream).
+    /// Bytes after the last newline are held. Stops at the first error `each` returns; the
+    /// rest of the chunk is then discarded.
     pub fn push<E>(
         &mut self,
         chunk: &[u8],
-        mut each: impl FnMut(&[u8], bool) -> Result<(), E>,
+        mut each: impl FnMut(&[u8], bool, u64) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut rest = chunk;
         while let Some(i) = memchr::memchr(b'\n', rest) {
@@ -39,12 +45,19 @@ impl LineSplitter {
     }
 
     /// Hands on the held partial line, if any, as a final line: for the true end of an input
-    /// (end of a pipe, a rotated-away file), never for a pause in a growing file.
-    pub fn finish<E>(&mut self, mut each: impl FnMut(&[u8], bool) -> Result<(), E>) -> Result<(), E> {
-        if self.pending.is_empty() && !self.overflow {
+    /// (end of a pipe, a rotated-away file), never for a pause in a growing file. The stream
+    /// counts a newline after it, as if the line had ended with one.
+    pub fn finish<E>(&mut self, mut each: impl FnMut(&[u8], bool, u64) -> Result<(), E>) -> Result<(), E> {
+        if self.held_raw == 0 {
             return Ok(());
         }
         self.emit(&mut each)
+    }
+
+    /// Where the next line starts in the stream: the bytes of every line handed on so far,
+    /// with their newlines (one counted after a line [`LineSplitter::finish`] ended).
+    pub fn offset(&self) -> u64 {
+        self.start
     }
 
     /// Bytes of a partial line held, waiting for its newline.
@@ -53,6 +66,7 @@ impl LineSplitter {
     }
 
     fn hold(&mut self, bytes: &[u8]) {
+        self.held_raw += bytes.len() as u64;
         let room = MAX_LINE.saturating_sub(self.pending.len());
         if bytes.len() > room {
             self.overflow = true;
@@ -60,12 +74,14 @@ impl LineSplitter {
         self.pending.extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
-    fn emit<E>(&mut self, each: &mut impl FnMut(&[u8], bool) -> Result<(), E>) -> Result<(), E> {
+    fn emit<E>(&mut self, each: &mut impl FnMut(&[u8], bool, u64) -> Result<(), E>) -> Result<(), E> {
         let mut end = self.pending.len();
         if end > 0 && self.pending[end - 1] == b'\r' {
             end -= 1;
         }
-        let result = each(&self.pending[..end], self.overflow);
+        let result = each(&self.pending[..end], self.overflow, self.start);
+        self.start += self.held_raw + 1;
+        self.held_raw = 0;
         self.pending.clear();
         self.overflow = false;
         result
@@ -79,7 +95,7 @@ mod tests {
     fn lines_of(chunks: &[&[u8]], finish: bool) -> Vec<(String, bool)> {
         let mut s = LineSplitter::new();
         let mut out = Vec::new();
-        let mut take = |b: &[u8], t: bool| -> Result<(), ()> {
+        let mut take = |b: &[u8], t: bool, _at: u64| -> Result<(), ()> {
             out.push((String::from_utf8_lossy(b).into_owned(), t));
             Ok(())
         };
@@ -108,7 +124,7 @@ mod tests {
     fn held_bytes_are_reported_and_empty_lines_kept() {
         let mut s = LineSplitter::new();
         let mut n = 0;
-        s.push(b"\n\nabc", |_, _| -> Result<(), ()> {
+        s.push(b"\n\nabc", |_, _, _| -> Result<(), ()> {
             n += 1;
             Ok(())
         })
@@ -123,5 +139,44 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert!(got[0].1 && got[0].0.len() == MAX_LINE);
         assert_eq!(got[1], ("next".into(), false));
+    }
+
+    /// Every line's offset is where its bytes start in the stream, through carriage returns,
+    /// cut lines and chunk boundaries; a line ended by `finish` counts a newline after it.
+    #[test]
+    fn offsets_find_each_line_in_the_stream() {
+        let big = vec![b'y'; MAX_LINE + 500];
+        let mut stream = b"one\r\n\ntwo\n".to_vec();
+        stream.extend_from_slice(&big);
+        stream.extend_from_slice(b"\nthree\r\nfour");
+        let mut s = LineSplitter::new();
+        let mut got = Vec::new();
+        for chunk in stream.chunks(7) {
+            s.push(chunk, |b: &[u8], _, at| -> Result<(), ()> {
+                got.push((b.to_vec(), at));
+                Ok(())
+            })
+            .unwrap();
+        }
+        assert_eq!(
+            s.offset(),
+            stream.len() as u64 - 4,
+            "the held line has not started a line"
+        );
+        s.finish(|b: &[u8], _, at| -> Result<(), ()> {
+            got.push((b.to_vec(), at));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(s.offset(), stream.len() as u64 + 1);
+        assert_eq!(got.len(), 6);
+        for (bytes, at) in &got {
+            let at = *at as usize;
+            assert_eq!(&stream[at..at + bytes.len()], &bytes[..], "line at {at}");
+        }
+        let starts: Vec<u64> = got.iter().map(|g| g.1).collect();
+        let big_at = 10;
+        let three = big_at + big.len() as u64 + 1;
+        assert_eq!(starts, [0, 5, 6, big_at, three, three + 7]);
     }
 }

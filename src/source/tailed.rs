@@ -77,6 +77,15 @@ impl TailedFile {
         self.pos
     }
 
+    /// Another handle to the open file, for reading it again elsewhere (positioned reads leave
+    /// this one's position alone).
+    pub fn handle(&self) -> io::Result<File> {
+        match &self.file {
+            Some(f) => f.try_clone(),
+            None => Err(io::Error::other("no file is open")),
+        }
+    }
+
     /// Looks at the path and the open file. Errors other than "not found" are returned.
     pub fn check(&mut self) -> io::Result<Change> {
         let Some(file) = self.file.as_ref() else {

@@ -1,16 +1,20 @@
 //! Followed files: one thread looks at every file when inotify wakes it (or on each poll),
 //! handles rotation, truncation and appearance, and reads what is new.
 
+use super::history::FileHistory;
 use super::live_source::{feed_chunk, feed_rest, LiveSource};
 use super::{notice, FollowOptions, Hangup};
 use crate::feed::Update;
 use crate::load::LoadOptions;
+use crate::reread::ReadBack;
+use crate::source::gzip_index::GzReader;
 use crate::source::lines::LineSplitter;
 use crate::source::tailed::{Change, TailedFile};
 use crate::source::{describe_io, Input, LineReader};
 use notify::Watcher;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// With inotify, a look even without an event, in case one was missed.
@@ -26,6 +30,17 @@ struct FileSource {
     said_error: bool,
     /// Read to its end once and not followed (gzip), or failed for good.
     finished: bool,
+    /// The files read so far, when settled sessions become rows read back from them.
+    history: Option<Arc<FileHistory>>,
+}
+
+impl FileSource {
+    /// The open file now continues the stream (read from its start): noted for reading back.
+    fn note_new_file(&self) {
+        if let Some(h) = &self.history {
+            h.begin(self.file.handle(), self.split.offset(), self.src.lines() + 1);
+        }
+    }
 }
 
 pub(super) fn follow_files(
@@ -56,13 +71,24 @@ pub(super) fn follow_files(
     };
     let mut sources: Vec<FileSource> = files
         .into_iter()
-        .map(|(n, path)| FileSource {
-            src: LiveSource::new(n, &Input::File(path.clone()), opts),
-            file: TailedFile::new(path),
-            split: LineSplitter::new(),
-            said_missing: false,
-            said_error: false,
-            finished: false,
+        .map(|(n, path)| {
+            let history = follow.compact.then(Arc::<FileHistory>::default);
+            let back = history.clone().map(ReadBack::Followed);
+            FileSource {
+                src: LiveSource::settling_after(
+                    n,
+                    &Input::File(path.clone()),
+                    opts,
+                    follow.settle_window,
+                    back,
+                ),
+                file: TailedFile::new(path),
+                split: LineSplitter::new(),
+                said_missing: false,
+                said_error: false,
+                finished: false,
+                history,
+            }
         })
         .collect();
     let forced = opts.format.is_some();
@@ -182,6 +208,7 @@ fn react(
                 read_gzip_once(s, opts, tx)?;
                 return Ok(false);
             }
+            s.note_new_file();
         }
         Ok(Change::Replaced) => {
             // The rest of the old file first; its unterminated last line ends with it.
@@ -192,6 +219,7 @@ fn react(
                 notice(tx, describe_io(s.file.path(), &e))?;
                 return Ok(false);
             }
+            s.note_new_file();
             notice(
                 tx,
                 format!("{name}: rotated (a new file has its name); reading the new file from its start"),
@@ -199,10 +227,14 @@ fn react(
         }
         Ok(Change::Truncated) => {
             feed_rest(&mut s.src, &mut s.split, forced, tx)?;
+            if let Some(h) = &s.history {
+                h.lose_current("the file was truncated in place (copytruncate) after they were read");
+            }
             if let Err(e) = s.file.rewind() {
                 notice(tx, describe_io(s.file.path(), &e))?;
                 return Ok(false);
             }
+            s.note_new_file();
             notice(tx, format!("{name}: truncated; reading it again from its start"))?;
         }
         Ok(Change::Same) => {}
@@ -233,6 +265,9 @@ fn drain(
         if n == 0 {
             return Ok(false);
         }
+        if let Some(h) = &s.history {
+            h.grew(s.file.position());
+        }
         feed_chunk(&mut s.src, &mut s.split, &buf[..n], forced, tx)?;
         read += n;
         if read >= budget || s.src.failed {
@@ -247,17 +282,30 @@ fn read_gzip_once(s: &mut FileSource, opts: &LoadOptions, tx: &Sender<Update>) -
     let name = s.src.name.clone();
     notice(tx, format!("{name}: compressed; read once, not followed"))?;
     let input = Input::File(s.file.path().to_path_buf());
-    let reader = match crate::source::open(&input) {
+    let placeholder = LiveSource::new(s.src.n, &input, opts, None);
+    let mut src = std::mem::replace(&mut s.src, placeholder);
+    // With rows, decoded through an index of the decoder's states, so rows read back from it.
+    let opened = match s.history {
+        Some(_) => std::fs::File::open(s.file.path()).map(|f| {
+            let index = Arc::default();
+            src.read_back_from(ReadBack::Gzip(Arc::clone(&index)));
+            let r: Box<dyn std::io::BufRead + Send> = Box::new(std::io::BufReader::with_capacity(
+                256 * 1024,
+                GzReader::indexing(f, index),
+            ));
+            r
+        }),
+        None => crate::source::open(&input),
+    };
+    let reader = match opened {
         Ok(r) => r,
         Err(e) => return notice(tx, describe_io(s.file.path(), &e)),
     };
-    let placeholder = LiveSource::new(s.src.n, &input, opts);
-    let mut src = std::mem::replace(&mut s.src, placeholder);
     let mut lines = LineReader::new(reader);
     loop {
         match lines.next_line() {
             Ok(Some(l)) => {
-                if let Some(msg) = src.line(l.bytes, l.truncated, opts.format.is_some()) {
+                if let Some(msg) = src.line(l.bytes, l.truncated, opts.format.is_some(), l.offset) {
                     return notice(tx, msg);
                 }
             }

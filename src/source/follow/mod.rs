@@ -9,12 +9,17 @@
 //! second; where that is unavailable the files are polled every 250 ms.
 
 mod files;
+mod history;
 mod live_source;
 
+pub use history::{FileHistory, HistoryReader};
+
 use super::lines::LineSplitter;
+use super::spool::{Spool, Spooling};
 use super::Input;
 use crate::feed::Update;
 use crate::load::LoadOptions;
+use crate::reread::ReadBack;
 use live_source::{feed_chunk, feed_rest, LiveSource};
 use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -30,6 +35,12 @@ pub struct FollowOptions {
     pub poll_only: bool,
     /// Time between looks when polling; also bounds the delay before a line is sent.
     pub poll_every: Duration,
+    /// Settled sessions go out as compact rows ([`Update::Rows`]), their lines read again
+    /// from the files (or kept standard input) when shown: for the viewer, which would
+    /// otherwise hold every session of a long tail whole. Printing wants them whole.
+    pub compact: bool,
+    /// Lines a session may go untouched before it is final: sent once more and forgotten.
+    pub settle_window: u64,
 }
 
 impl Default for FollowOptions {
@@ -37,6 +48,8 @@ impl Default for FollowOptions {
         FollowOptions {
             poll_only: false,
             poll_every: Duration::from_millis(250),
+            compact: false,
+            settle_window: crate::load::STREAM_WINDOW,
         }
     }
 }
@@ -70,8 +83,9 @@ pub fn spawn_follower_with(inputs: Vec<Input>, opts: LoadOptions, follow: Follow
     }
     if let Some(n) = stdin {
         let (tx, opts, running) = (tx.clone(), opts.clone(), running.clone());
+        let follow = follow.clone();
         spawn("smtpscope-follow-stdin", move || {
-            if follow_stdin(n, &opts, &tx).is_ok() {
+            if follow_stdin(n, &opts, &follow, &tx).is_ok() {
                 ended(&running, &tx);
             }
         });
@@ -107,12 +121,24 @@ fn notice(tx: &Sender<Update>, text: String) -> Result<(), Hangup> {
     tx.send(Update::Problem(text)).map_err(|_| Hangup)
 }
 
-/// Reads standard input until its end, publishing as lines arrive.
-fn follow_stdin(n: usize, opts: &LoadOptions, tx: &Sender<Update>) -> Result<(), Hangup> {
+/// Reads standard input until its end, publishing as lines arrive. Compacted, its bytes are
+/// kept as they pass (deflated), for reading rows back.
+fn follow_stdin(
+    n: usize,
+    opts: &LoadOptions,
+    follow: &FollowOptions,
+    tx: &Sender<Update>,
+) -> Result<(), Hangup> {
     let forced = opts.format.is_some();
-    let mut src = LiveSource::new(n, &Input::Stdin, opts);
+    let spool = follow.compact.then(Arc::<Spool>::default);
+    let back = spool.clone().map(ReadBack::Spool);
+    let mut src = LiveSource::settling_after(n, &Input::Stdin, opts, follow.settle_window, back);
     let mut split = LineSplitter::new();
-    let mut stdin = std::io::stdin().lock();
+    let stdin = std::io::stdin().lock();
+    let mut stdin: Box<dyn Read> = match spool {
+        Some(spool) => Box::new(Spooling::new(stdin, spool)),
+        None => Box::new(stdin),
+    };
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let got = match stdin.read(&mut buf) {
