@@ -232,6 +232,12 @@ impl Assembler {
         self.sessions.get(i.checked_sub(self.base)?)
     }
 
+    /// The indices of the sessions held: not settled and handed out yet.
+    pub fn held_indices(&self) -> std::ops::Range<usize> {
+        let handed_out = self.settle.as_ref().map_or(0, |st| st.next_out);
+        handed_out.max(self.base)..self.base + self.sessions.len()
+    }
+
     /// Settle mode at the end of the input: hands out every session still held.
     pub fn settle_rest(&mut self) {
         self.settle_idle(true);

@@ -356,6 +356,19 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Hands every line fed so far to the assembler (lines parsed on the worker come back in
+    /// batches): live tail calls this before it looks at what changed.
+    pub fn catch_up(&mut self) {
+        if let Some((_, Parsing::Worker(worker), asm)) = self.parser.as_mut() {
+            worker.flush(&mut push_to(asm));
+        }
+    }
+
+    /// The indices of the sessions held (not settled and handed out yet).
+    pub fn held_sessions(&self) -> std::ops::Range<usize> {
+        self.parser.as_ref().map_or(0..0, |p| p.2.held_indices())
+    }
+
     /// Evaluates sessions changed since the last call; for live views.
     pub fn take_changed(&mut self) -> Vec<usize> {
         match self.parser.as_mut() {

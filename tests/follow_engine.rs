@@ -589,3 +589,111 @@ fn compacted_gzip_rows_read_back() {
     let (whole, _) = load_reader(name, text.as_bytes(), &LoadOptions::default(), year).unwrap();
     assert_eq!(got.into_values().collect::<Vec<_>>(), whole);
 }
+
+/// What a compacted follower sent: sessions whole, rows read back, copies of sessions sent.
+#[derive(Default)]
+struct Seen {
+    whole: BTreeMap<usize, Session>,
+    rows: BTreeMap<usize, Session>,
+    copies: usize,
+    lines: u64,
+}
+
+impl Seen {
+    fn take(&mut self, u: Update) {
+        match u {
+            Update::Session { index, session, .. } => {
+                self.copies += 1;
+                self.whole.insert(index, *session);
+            }
+            Update::Rows {
+                rows, arena, reread, ..
+            } => {
+                for (index, row) in rows {
+                    self.whole.remove(&index);
+                    self.rows.insert(index, reread.session(&row, &arena));
+                }
+            }
+            Update::Report { report, .. } => self.lines = report.lines,
+            _ => {}
+        }
+    }
+}
+
+/// A backlog (a big file followed from its start) reaches the viewer as rows only: sessions
+/// in progress are not copied while more is waiting to be read. Once caught up, the sessions
+/// still in progress arrive whole, and new lines show as before. Every session is there once,
+/// as streaming the whole text gives it.
+#[test]
+fn a_compacted_backlog_arrives_as_rows_then_the_sessions_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("client.log");
+    // More than the follower reads in one go (4 MiB), so it starts behind.
+    let n = 9000;
+    let mut all: String = (0..n).map(|i| session_text(i, false)).collect();
+    assert!(all.len() > 5 << 20);
+    fs::write(&path, &all).unwrap();
+    let follow = FollowOptions {
+        compact: true,
+        settle_window: 2000,
+        ..FollowOptions::default()
+    };
+    let rx = spawn_follower_with(vec![Input::File(path.clone())], LoadOptions::default(), follow);
+    let mut seen = Seen::default();
+    let total = all.matches('\n').count() as u64;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.lines < total {
+        assert!(
+            Instant::now() < deadline,
+            "stuck at line {} of {total}",
+            seen.lines
+        );
+        if let Ok(u) = rx.recv_timeout(Duration::from_millis(50)) {
+            seen.take(u);
+        }
+    }
+    while let Ok(u) = rx.recv_timeout(Duration::from_millis(300)) {
+        seen.take(u);
+    }
+    assert!(seen.rows.len() > n * 9 / 10, "{} rows", seen.rows.len());
+    assert!(
+        !seen.whole.is_empty(),
+        "the sessions of the last 2,000 lines are in progress"
+    );
+    // Nothing was copied while behind: each copy is of a session still in progress.
+    assert_eq!(seen.copies, seen.whole.len());
+    // New lines after catching up: the new session shows as it grows.
+    let new = session_text(n, true);
+    append(&path).write_all(new.as_bytes()).unwrap();
+    all.push_str(&new);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !seen.whole.contains_key(&n) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "the new session did not arrive");
+        if let Ok(u) = rx.recv_timeout(left) {
+            seen.take(u);
+        }
+    }
+    let mut streamed = Vec::new();
+    let name: Arc<str> = Arc::from(path.display().to_string());
+    smtpscope::load::stream_reader(
+        name,
+        all.as_bytes(),
+        &LoadOptions::default(),
+        2026,
+        2000,
+        &mut |b| {
+            streamed.extend(b);
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        seen.rows.len() + seen.whole.len(),
+        streamed.len(),
+        "every session, once"
+    );
+    for (i, s) in seen.rows.iter().chain(seen.whole.iter()) {
+        assert_eq!(s, &streamed[*i], "session {i}");
+    }
+}

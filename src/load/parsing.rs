@@ -347,6 +347,15 @@ impl ParseWorker {
         }
     }
 
+    /// Sends what is queued and waits until every record is handed to `push`, the worker
+    /// staying ready for more: live tail, before it shows what changed.
+    pub fn flush(&mut self, push: &mut dyn FnMut(&mut Parsed)) {
+        self.send(push);
+        while self.in_flight > 0 {
+            self.receive(push);
+        }
+    }
+
     /// Sends what is queued and waits until every record is handed to `push`: the worker is
     /// idle and its [`Front`] comes back.
     pub fn finish(mut self, push: &mut dyn FnMut(&mut Parsed)) -> Front {

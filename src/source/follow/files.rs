@@ -156,7 +156,7 @@ fn step(
     let more = drain(s, buf, forced, tx, READ_BUDGET)?;
     if !more || s.src.due() {
         let total = std::fs::metadata(s.file.path()).ok().map(|m| m.len());
-        s.src.publish(tx, total)?;
+        s.src.publish(tx, total, more)?;
     }
     if s.src.failed {
         s.finished = true;

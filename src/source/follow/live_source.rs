@@ -27,6 +27,9 @@ pub(super) struct LiveSource {
     last_publish: Instant,
     /// Settled sessions go out as compact rows (for the viewer).
     compact: Option<Compact>,
+    /// Sessions in progress were not sent while reading a backlog (see [`LiveSource::publish`]):
+    /// the ones held are sent once caught up.
+    resync: bool,
 }
 
 /// How a followed input's settled sessions become rows: where their lines are read again.
@@ -75,6 +78,8 @@ impl LiveSource {
         if compact.is_none() {
             pipe.settle_tracking_changes(window);
         }
+        // A big file is read from its start: parsing on a second thread speeds catching up.
+        pipe.parse_in_background();
         LiveSource {
             n,
             pipe,
@@ -85,6 +90,7 @@ impl LiveSource {
             published_lines: 0,
             last_publish: Instant::now(),
             compact,
+            resync: false,
         }
     }
 
@@ -138,8 +144,19 @@ impl LiveSource {
 
     /// Sends every session created or changed since the last publish, and a report when lines
     /// were read. Detection runs on what is held, so short logs show before 200 lines.
-    pub(super) fn publish(&mut self, tx: &Sender<Update>, total: Option<u64>) -> Result<(), Hangup> {
+    ///
+    /// `behind`: more is waiting to be read (a backlog, such as a big file read from its
+    /// start). Compacted, sessions in progress are then not sent: each arrives as a row once
+    /// final, as when a big file loads (copying every session while it grows cost more than
+    /// reading it). Once caught up, every session still in progress is sent.
+    pub(super) fn publish(
+        &mut self,
+        tx: &Sender<Update>,
+        total: Option<u64>,
+        behind: bool,
+    ) -> Result<(), Hangup> {
         self.last_publish = Instant::now();
+        self.pipe.catch_up();
         if self.failed || !self.pipe.try_detect() {
             return Ok(());
         }
@@ -153,7 +170,17 @@ impl LiveSource {
             settled,
             tx,
         )?;
-        for index in self.pipe.take_changed() {
+        let rows = self.compact.is_some() && self.pipe.format().is_some_and(|f| f.reads_back_alone());
+        let changed = self.pipe.take_changed();
+        let changed = match (rows && behind, std::mem::take(&mut self.resync)) {
+            (true, _) => {
+                self.resync = true;
+                Vec::new()
+            }
+            (false, true) => self.pipe.held_sessions().collect(),
+            (false, false) => changed,
+        };
+        for index in changed {
             let Some(session) = self.pipe.session(index) else {
                 continue;
             };
@@ -303,7 +330,7 @@ mod tests {
         for (i, line) in log.lines().enumerate() {
             assert!(src.line(line.as_bytes(), false, false, 0).is_none());
             if i % 500 == 499 {
-                src.publish(&tx, None).ok().expect("the receiver is here");
+                src.publish(&tx, None, false).ok().expect("the receiver is here");
             }
         }
         assert!(src.pipe.session(0).is_none(), "the first session is still held");
@@ -340,5 +367,74 @@ mod tests {
                 .collect()
         };
         assert_eq!(json(&live), json(&streamed));
+    }
+
+    /// Behind a backlog, a compacted source sends settled sessions as rows and no copies of
+    /// sessions in progress; caught up, it sends every session still held, so each session
+    /// reaches the view once as a row or whole, as streaming gives it.
+    #[test]
+    fn a_backlog_sends_rows_then_the_sessions_held() {
+        use crate::source::spool::{Spool, Spooling};
+        let log = crate::testdata::postfix_connections(3000);
+        let (window, opts) = (200, LoadOptions::default());
+        let spool = Arc::new(Spool::default());
+        let mut kept = Spooling::new(log.as_bytes(), spool.clone());
+        std::io::copy(&mut kept, &mut std::io::sink()).expect("kept");
+        let back = Some(ReadBack::Spool(spool));
+        let mut src = LiveSource::settling_after(0, &Input::Stdin, &opts, window, back);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut offset = 0;
+        for (i, line) in log.lines().enumerate() {
+            assert!(src.line(line.as_bytes(), false, false, offset).is_none());
+            offset += line.len() as u64 + 1;
+            if i % 500 == 499 {
+                src.publish(&tx, None, true).ok().expect("the receiver is here");
+            }
+        }
+        src.publish(&tx, None, true).ok().expect("the receiver is here");
+        let behind: Vec<Update> = rx.try_iter().collect();
+        assert!(behind.iter().any(|u| matches!(u, Update::Rows { .. })));
+        assert!(!behind.iter().any(|u| matches!(u, Update::Session { .. })));
+        let held: Vec<usize> = src.pipe.held_sessions().collect();
+        assert!(held.len() > 10, "{} held", held.len());
+        src.publish(&tx, None, false).ok().expect("the receiver is here");
+        let mut got: Vec<Option<Session>> = Vec::new();
+        let mut put = |index: usize, s: Session| {
+            if got.len() <= index {
+                got.resize(index + 1, None);
+            }
+            assert!(got[index].replace(s).is_none(), "session {index} sent twice");
+        };
+        let mut copied = Vec::new();
+        for u in behind.into_iter().chain(rx.try_iter()) {
+            match u {
+                Update::Rows {
+                    rows, arena, reread, ..
+                } => rows
+                    .into_iter()
+                    .for_each(|(i, row)| put(i, reread.session(&row, &arena))),
+                Update::Session { index, session, .. } => {
+                    copied.push(index);
+                    put(index, *session);
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(copied, held, "caught up, the sessions held are sent");
+        let mut streamed = Vec::new();
+        load::stream_reader(
+            Arc::from("-"),
+            log.as_bytes(),
+            &opts,
+            load::input_year(&Input::Stdin),
+            window,
+            &mut |b| {
+                streamed.extend(b);
+                Ok(())
+            },
+        )
+        .expect("streams");
+        let got: Vec<Session> = got.into_iter().map(|s| s.expect("every index sent")).collect();
+        assert_eq!(got, streamed);
     }
 }

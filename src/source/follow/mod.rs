@@ -153,7 +153,7 @@ fn follow_stdin(
         feed_chunk(&mut src, &mut split, &buf[..got], forced, tx)?;
         // A short read means the writer has nothing more for now: show what arrived.
         if got < buf.len() || src.due() {
-            src.publish(tx, None)?;
+            src.publish(tx, None, got == buf.len())?;
         }
     }
     feed_rest(&mut src, &mut split, forced, tx)?;
