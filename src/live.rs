@@ -13,7 +13,7 @@ use crate::output;
 use crate::run::{EXIT_NO_INPUT, EXIT_USAGE};
 use crate::source::follow::{spawn_follower_with, FollowOptions};
 use crate::source::{self, Input};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -97,13 +97,36 @@ pub fn is_finished(s: &Session, later_session_seen: bool) -> bool {
     s.status() != Status::Open && (s.closed || later_session_seen)
 }
 
+/// Which sessions were printed: a bit per session index, per source. A tail left running
+/// prints millions of sessions; a set of their addresses grew by about 50 MB a million.
+#[derive(Default)]
+struct Printed(Vec<Vec<u64>>);
+
+impl Printed {
+    fn insert(&mut self, source: usize, index: usize) {
+        if self.0.len() <= source {
+            self.0.resize_with(source + 1, Vec::new);
+        }
+        let bits = &mut self.0[source];
+        if bits.len() <= index / 64 {
+            bits.resize(index / 64 + 1, 0);
+        }
+        bits[index / 64] |= 1 << (index % 64);
+    }
+
+    fn contains(&self, source: usize, index: usize) -> bool {
+        let word = self.0.get(source).and_then(|bits| bits.get(index / 64));
+        word.is_some_and(|w| w & (1 << (index % 64)) != 0)
+    }
+}
+
 /// Turns the update stream into printed sessions, each printed exactly once.
 pub struct Printer {
     json: bool,
     reveal: bool,
     /// Sessions seen but not printed yet, by (source, index).
     waiting: BTreeMap<(usize, usize), Session>,
-    printed: HashSet<(usize, usize)>,
+    printed: Printed,
     highest_index: HashMap<usize, usize>,
     reports: BTreeMap<usize, SourceReport>,
     counts: crate::output::list::Tally,
@@ -117,7 +140,7 @@ impl Printer {
             json,
             reveal,
             waiting: BTreeMap::new(),
-            printed: HashSet::new(),
+            printed: Printed::default(),
             highest_index: HashMap::new(),
             reports: BTreeMap::new(),
             counts: Default::default(),
@@ -141,7 +164,7 @@ impl Printer {
                 index,
                 session,
             } => {
-                if self.printed.contains(&(source, index)) {
+                if self.printed.contains(source, index) {
                     return Ok(false);
                 }
                 let high = self.highest_index.entry(source).or_insert(index);
@@ -194,7 +217,7 @@ impl Printer {
     }
 
     fn print(&mut self, key: (usize, usize), s: &Session, out: &mut impl Write) -> io::Result<()> {
-        self.printed.insert(key);
+        self.printed.insert(key.0, key.1);
         if self.filter.as_ref().is_some_and(|f| !f.matches(s)) {
             return Ok(());
         }
@@ -315,5 +338,19 @@ mod tests {
             text.ends_with("3 sessions: 0 OK, 2 FAIL, 0 PART, 1 OPEN\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn printed_sessions_are_remembered_per_source_and_index() {
+        let mut p = Printed::default();
+        let marked = [(0, 0), (0, 63), (0, 64), (2, 5), (2, 1_000_000)];
+        for &(s, i) in &marked {
+            p.insert(s, i);
+        }
+        for s in 0..4 {
+            for i in [0, 1, 5, 62, 63, 64, 65, 999_999, 1_000_000, 1_000_001] {
+                assert_eq!(p.contains(s, i), marked.contains(&(s, i)), "({s}, {i})");
+            }
+        }
     }
 }
