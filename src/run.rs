@@ -91,32 +91,64 @@ pub fn run(cli: Cli) -> i32 {
     if let [input] = &inputs[..] {
         return stream(input, &opts, &cli, filter.as_ref());
     }
-    let loaded = load::load_all(&inputs, &opts);
-    for p in &loaded.problems {
-        eprintln!("smtpscope: {}", escape_controls(p));
+    merge(&inputs, &opts, &cli, filter.as_ref())
+}
+
+/// `--list`/`--json` of several inputs: each is streamed in turn and its sessions' lines kept
+/// compactly (see [`output::merge`]), then printed merged by start time.
+fn merge(inputs: &[Input], opts: &LoadOptions, cli: &crate::cli::Cli, filter: Option<&Filter>) -> i32 {
+    let mut held = output::merge::HeldLines::default();
+    let mut tally = output::list::Tally::default();
+    let (mut unparsed, mut read_any) = (0, false);
+    for input in inputs {
+        let mut sink = |batch: Vec<crate::model::Session>| -> io::Result<()> {
+            for s in &batch {
+                held.saw(s.start.is_some_and(|t| t.has_date));
+                if filter.is_some_and(|f| !f.matches(s)) {
+                    continue;
+                }
+                tally.add(s.status());
+                let line = match cli.json {
+                    true => output::json::session_json(s, cli.reveal_secrets),
+                    false => output::list::session_line(s),
+                };
+                held.push(s.start.map(|t| t.when), line.as_bytes());
+            }
+            Ok(())
+        };
+        match load::stream_input(input, opts, &mut sink) {
+            Ok(report) => {
+                if report.lines == 0 {
+                    eprintln!(
+                        "smtpscope: {}: empty file (nothing to read)",
+                        escape_controls(&report.name)
+                    );
+                }
+                unparsed += report.unparsed_count;
+                read_any = true;
+            }
+            Err(load::StreamError::Load(e)) => eprintln!("smtpscope: {}", escape_controls(&e.to_string())),
+            Err(load::StreamError::Write(e)) => {
+                eprintln!("smtpscope: keeping output: {e}");
+                return EXIT_NO_INPUT;
+            }
+        }
     }
-    if loaded.sources.is_empty() {
+    if !read_any {
         return EXIT_NO_INPUT;
     }
-    let sessions: Vec<&crate::model::Session> = loaded
-        .sessions
-        .iter()
-        .filter(|s| filter.as_ref().is_none_or(|f| f.matches(s)))
-        .collect();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let result = if cli.json {
-        let r = output::json::write(&mut out, &sessions, cli.reveal_secrets);
-        eprintln!("smtpscope: {}", output::list::footer(&loaded, &sessions));
-        r
-    } else {
-        output::list::write(&mut out, &loaded, &sessions)
-    };
-    let flushed = result.and_then(|()| out.flush());
-    // The process ends now: freeing a big log's sessions one by one would only add time.
-    std::mem::forget(sessions);
-    std::mem::forget(loaded);
-    match flushed {
+    let footer = tally.footer(unparsed);
+    let written = held.write_to(&mut out).and_then(|()| {
+        if cli.json {
+            eprintln!("smtpscope: {footer}");
+            Ok(())
+        } else {
+            writeln!(out, "{footer}")
+        }
+    });
+    match written.and_then(|()| out.flush()) {
         Ok(()) => 0,
         // A closed pipe (`| head`) is a normal way to stop reading.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
@@ -129,7 +161,7 @@ pub fn run(cli: Cli) -> i32 {
 
 /// `--list`/`--json` of one input: sessions are printed as they become final, so the first
 /// lines of a big log appear at once and memory holds only the sessions still in progress.
-/// (Several inputs are loaded whole and merged by start time.)
+/// (Several inputs are merged by start time: see [`merge`].)
 fn stream(input: &Input, opts: &LoadOptions, cli: &crate::cli::Cli, filter: Option<&Filter>) -> i32 {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

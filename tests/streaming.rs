@@ -90,3 +90,64 @@ fn every_sample_streams_to_the_same_sessions() {
         same_sessions(&name, &log, 5_000);
     }
 }
+
+/// `--list`/`--json` of several inputs (each streamed, its lines held compressed, then merged
+/// by start time) print exactly what loading every input whole and sorting gives: two logs
+/// whose times interleave, with ties, and then with an input without dates, which keeps
+/// input order.
+#[test]
+fn several_inputs_merge_as_a_whole_load_sorts_them() {
+    use smtpscope::load::load_all;
+    use smtpscope::output::list;
+    use smtpscope::source::Input;
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, format, seed) in [
+        ("a.log", "postfix", 1),
+        ("b.log", "postfix", 2),
+        ("c.log", "exchange-receive", 3),
+    ] {
+        let path = dir.path().join(name);
+        loggen::generate(format, 1, seed, std::fs::File::create(&path).unwrap()).expect("generates");
+        files.push(path);
+    }
+    let undated = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/sample-logs/python-smtplib-debug1.log"
+    );
+    let with_undated = [files[0].clone(), undated.into(), files[1].clone()];
+    for (inputs, sorted) in [(&files[..], true), (&with_undated[..], false)] {
+        let loaded = load_all(
+            &inputs.iter().cloned().map(Input::File).collect::<Vec<_>>(),
+            &LoadOptions::default(),
+        );
+        let all: Vec<&Session> = loaded.sessions.iter().collect();
+        let dated = all.iter().all(|s| s.start.is_some_and(|t| t.has_date));
+        assert_eq!(dated, sorted, "{inputs:?}");
+        if sorted {
+            // The inputs' times interleave: the order is not input order.
+            assert!(all
+                .windows(2)
+                .any(|w| w[0].source != w[1].source && w[1].source.ends_with("a.log")));
+        }
+        let mut want_list = Vec::new();
+        list::write(&mut want_list, &loaded, &all).unwrap();
+        let want_json: String = all.iter().map(|s| session_json(s, false) + "\n").collect();
+        for (mode, want) in [("--list", want_list), ("--json", want_json.into_bytes())] {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_smtpscope"))
+                .arg(mode)
+                .args(inputs)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{mode}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                out.stdout == want,
+                "{mode} of {inputs:?} differs from a whole load"
+            );
+        }
+    }
+}
