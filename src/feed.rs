@@ -127,20 +127,25 @@ pub const LOADER_THREAD: &str = "smtpscope-loader";
 /// The thread that makes rows beside the loader (see [`RowMaker`]).
 const ROWS_THREAD: &str = "smtpscope-rows";
 
-/// Whether a panic on the thread named `name` goes on in the loader, which reports it through
-/// the viewer: the viewer's panic hook must leave the screen alone for those.
+/// Whether a panic on the thread named `name` goes on in the loader (or a live tail's
+/// follower), which reports it through the viewer: the viewer's panic hook must leave the
+/// screen alone for those.
 pub fn panic_reaches_the_loader(name: Option<&str>) -> bool {
-    matches!(name, Some(n) if n == LOADER_THREAD || n == ROWS_THREAD || n == load::PARSE_THREAD)
+    use crate::source::follow::{FILES_THREAD, STDIN_THREAD};
+    matches!(name, Some(n) if [LOADER_THREAD, ROWS_THREAD, load::PARSE_THREAD, FILES_THREAD, STDIN_THREAD].contains(&n))
 }
 
+/// How the problem a panic while loading or following becomes starts.
+pub const INTERNAL_ERROR: &str = "internal error while loading";
+
 /// What the user is told when loading panicked.
-fn panic_problem(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_problem(payload: &(dyn std::any::Any + Send)) -> String {
     let what = payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into());
-    format!("internal error while loading ({what}); the sessions shown may be incomplete; please report this")
+    format!("{INTERNAL_ERROR} ({what}); the sessions shown may be incomplete; please report this")
 }
 
 /// The receiver hung up; stop working.

@@ -369,6 +369,32 @@ fn a_panic_in_the_loader_is_shown_and_quitting_restores_the_terminal() {
     t.assert_shell_usable();
 }
 
+/// A panic in live tail's follower (a parser bug there) is a problem the live viewer shows,
+/// the screen untouched, as for the loader.
+#[test]
+fn a_panic_in_the_follower_is_shown_and_quitting_restores_the_terminal() {
+    let Some(t) = Tmux::start("followpanic") else {
+        return;
+    };
+    let bin = env!("CARGO_BIN_EXE_smtpscope");
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/4d-smtp.log");
+    t.type_text(&format!("SMTPSCOPE_DEBUG_PANIC=follow '{bin}' -f '{sample}'"));
+    t.keys(&["Enter"]);
+    t.wait_for("the follower's problem in the live viewer", |s| {
+        s.contains("internal error while loading") && s.contains("LIVE")
+    });
+    assert!(
+        t.alternate_screen(),
+        "the viewer keeps the terminal after a follower panic"
+    );
+    t.keys(&["q"]);
+    let screen = t.wait_for("the problem printed on exit", |s| {
+        s.contains("smtpscope: internal error while loading")
+    });
+    assert!(screen.contains("SMTPSCOPE_DEBUG_PANIC=follow"), "{screen}");
+    t.assert_shell_usable();
+}
+
 #[test]
 fn a_panic_while_making_rows_is_shown_as_a_loader_problem() {
     let Some(t) = Tmux::start("rowspanic") else {

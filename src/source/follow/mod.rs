@@ -84,14 +84,14 @@ pub fn spawn_follower_with(inputs: Vec<Input>, opts: LoadOptions, follow: Follow
     if let Some(n) = stdin {
         let (tx, opts, running) = (tx.clone(), opts.clone(), running.clone());
         let follow = follow.clone();
-        spawn("smtpscope-follow-stdin", move || {
+        spawn(STDIN_THREAD, tx.clone(), move || {
             if follow_stdin(n, &opts, &follow, &tx).is_ok() {
                 ended(&running, &tx);
             }
         });
     }
     if !files.is_empty() {
-        spawn("smtpscope-follow-files", move || {
+        spawn(FILES_THREAD, tx.clone(), move || {
             if files::follow_files(files, &opts, &follow, &tx).is_ok() {
                 ended(&running, &tx);
             }
@@ -100,10 +100,28 @@ pub fn spawn_follower_with(inputs: Vec<Input>, opts: LoadOptions, follow: Follow
     rx
 }
 
-fn spawn(name: &str, f: impl FnOnce() + Send + 'static) {
+/// The follower threads' names.
+pub const FILES_THREAD: &str = "smtpscope-follow-files";
+pub const STDIN_THREAD: &str = "smtpscope-follow-stdin";
+
+/// Starts a follower thread. A bug in a parser must not take the viewer down or leave the
+/// tail stopped without a word: a panic there (or on its helper threads, which pass theirs on)
+/// becomes a problem sent like any other, and the thread ends.
+fn spawn(name: &str, tx: Sender<Update>, f: impl FnOnce() + Send + 'static) {
+    let run = move || {
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if std::env::var_os("SMTPSCOPE_DEBUG_PANIC").is_some_and(|v| v == "follow") {
+                panic!("SMTPSCOPE_DEBUG_PANIC=follow: deliberate panic in the follower");
+            }
+            f()
+        }));
+        if let Err(payload) = caught {
+            let _ = tx.send(Update::Problem(crate::feed::panic_problem(payload.as_ref())));
+        }
+    };
     thread::Builder::new()
         .name(name.into())
-        .spawn(f)
+        .spawn(run)
         .expect("spawning a follower thread");
 }
 

@@ -159,7 +159,13 @@ impl App {
     pub(super) fn problem(&mut self, text: String) {
         let now = self.now;
         match &mut self.live {
-            Some(l) => l.notice = Some((text, now)),
+            // A follower's word (waiting, rotated) is a notice; its panic is also said on exit.
+            Some(l) => {
+                if text.starts_with(crate::feed::INTERNAL_ERROR) {
+                    self.problems.push(text.clone());
+                }
+                l.notice = Some((text, now));
+            }
             None => {
                 self.message = Some(text.clone());
                 self.problems.push(text);
