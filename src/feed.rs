@@ -4,7 +4,7 @@
 
 use crate::load::{self, LoadOptions, Pipeline, SourceReport};
 use crate::model::{RowArena, Session, SessionRow};
-use crate::reread::{ReadBack, Reread, RowBuilder};
+use crate::reread::{ReadBack, Reread, RereadPlan};
 use crate::source::gzip_index::{self, GzReader};
 use crate::source::spool::Spooling;
 use crate::source::{self, Input, LineReader};
@@ -212,12 +212,7 @@ fn load_one(
     let mut compact = compact.map(|(path, back)| {
         pipe.settle_keeping_lines(window);
         Compacting {
-            path,
-            back,
-            name: name.clone(),
-            year: opts.year.unwrap_or(year),
-            builder: RowBuilder::default(),
-            reread: None,
+            plan: RereadPlan::new(path, name.clone(), opts.year.unwrap_or(year), back),
             rows_flowing: false,
             maker: None,
             rows_here: false,
@@ -252,7 +247,7 @@ fn load_one(
             }
         }
         if let Some(c) = compact.as_mut() {
-            c.builder.line(line.number, line.offset);
+            c.plan.line(line.number, line.offset);
         }
         if let Err(e) = pipe.feed(line.number, line.bytes, line.truncated) {
             return send(Update::Problem(e.to_string()));
@@ -336,13 +331,8 @@ fn load_one(
 
 /// A big file loaded compactly: final sessions go out as rows.
 struct Compacting {
-    path: std::path::PathBuf,
-    name: Arc<str>,
-    year: i32,
-    builder: RowBuilder,
-    /// How its bytes are found again.
-    back: ReadBack,
-    reread: Option<Arc<Reread>>,
+    /// How its rows are read back.
+    plan: RereadPlan,
     /// Settled sessions have started to go out as rows.
     rows_flowing: bool,
     /// Where settled sessions become rows; started with the first of them.
@@ -376,19 +366,7 @@ impl Compacting {
             }
             return Ok(());
         };
-        let reread = self
-            .reread
-            .get_or_insert_with(|| {
-                Arc::new(Reread {
-                    path: self.path.clone(),
-                    name: self.name.clone(),
-                    format,
-                    year: self.year,
-                    checkpoints: self.builder.checkpoints(),
-                    back: self.back.clone(),
-                })
-            })
-            .clone();
+        let reread = self.plan.reread(format);
         let job = RowJob {
             source: n,
             settled,

@@ -192,6 +192,58 @@ pub fn settled_row(settled: &mut crate::assemble::Settled, arena: &mut RowArena)
     SessionRow::new(&settled.session, &settled.lines, arena)
 }
 
+/// How one source's rows will be read back, gathered while it is read: where its bytes are,
+/// and where every [`CHECKPOINT_EVERY`]th line starts. The [`Reread`] is made once the format
+/// is known (with the first rows) and shares the checkpoints noted after it.
+pub struct RereadPlan {
+    path: PathBuf,
+    name: Arc<str>,
+    year: i32,
+    back: ReadBack,
+    builder: RowBuilder,
+    made: Option<Arc<Reread>>,
+}
+
+impl RereadPlan {
+    pub fn new(path: PathBuf, name: Arc<str>, year: i32, back: ReadBack) -> Self {
+        RereadPlan {
+            path,
+            name,
+            year,
+            back,
+            builder: RowBuilder::default(),
+            made: None,
+        }
+    }
+
+    /// Call for every line read, in order.
+    pub fn line(&mut self, number: u64, offset: u64) {
+        self.builder.line(number, offset);
+    }
+
+    /// The bytes are found elsewhere (before any row is made): a gzip file read through an
+    /// index, say.
+    pub fn read_back_from(&mut self, back: ReadBack) {
+        self.back = back;
+    }
+
+    /// The source's [`Reread`], made the first time.
+    pub fn reread(&mut self, format: &'static dyn Format) -> Arc<Reread> {
+        self.made
+            .get_or_insert_with(|| {
+                Arc::new(Reread {
+                    path: self.path.clone(),
+                    name: self.name.clone(),
+                    format,
+                    year: self.year,
+                    checkpoints: self.builder.checkpoints(),
+                    back: self.back.clone(),
+                })
+            })
+            .clone()
+    }
+}
+
 /// Builds rows while a file is read: notes where every [`CHECKPOINT_EVERY`]th line starts, so
 /// each row can be read again from there.
 #[derive(Default)]

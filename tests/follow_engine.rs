@@ -499,20 +499,7 @@ fn compacted_rows_read_back_through_rotation_and_truncation() {
         take(u);
     }
 
-    let mut streamed = Vec::new();
-    let name: Arc<str> = Arc::from(path.display().to_string());
-    smtpscope::load::stream_reader(
-        name,
-        all.as_bytes(),
-        &LoadOptions::default(),
-        2026,
-        window,
-        &mut |b| {
-            streamed.extend(b);
-            Ok(())
-        },
-    )
-    .unwrap();
+    let streamed = streamed(&path, &all, window);
     assert_eq!(streamed.len(), n);
     assert!(rows.len() >= n / 2, "{} rows of {n} sessions", rows.len());
     assert!(
@@ -588,6 +575,20 @@ fn compacted_gzip_rows_read_back() {
     let year = smtpscope::load::input_year(&Input::File(gz.clone()));
     let (whole, _) = load_reader(name, text.as_bytes(), &LoadOptions::default(), year).unwrap();
     assert_eq!(got.into_values().collect::<Vec<_>>(), whole);
+}
+
+/// The sessions streaming `all` (named as `path`) with `window` gives: what a follower that
+/// settles after `window` lines must send, last copy of each.
+fn streamed(path: &Path, all: &str, window: u64) -> Vec<Session> {
+    let mut streamed = Vec::new();
+    let name: Arc<str> = Arc::from(path.display().to_string());
+    let opts = LoadOptions::default();
+    smtpscope::load::stream_reader(name, all.as_bytes(), &opts, 2026, window, &mut |b| {
+        streamed.extend(b);
+        Ok(())
+    })
+    .unwrap();
+    streamed
 }
 
 /// What a compacted follower sent: sessions whole, rows read back, copies of sessions sent.
@@ -674,20 +675,7 @@ fn a_compacted_backlog_arrives_as_rows_then_the_sessions_in_progress() {
             seen.take(u);
         }
     }
-    let mut streamed = Vec::new();
-    let name: Arc<str> = Arc::from(path.display().to_string());
-    smtpscope::load::stream_reader(
-        name,
-        all.as_bytes(),
-        &LoadOptions::default(),
-        2026,
-        2000,
-        &mut |b| {
-            streamed.extend(b);
-            Ok(())
-        },
-    )
-    .unwrap();
+    let streamed = streamed(&path, &all, 2000);
     assert_eq!(
         seen.rows.len() + seen.whole.len(),
         streamed.len(),

@@ -6,10 +6,9 @@ use crate::feed::{Update, PUBLISH_EVERY};
 use crate::formats::Format;
 use crate::load::{self, LoadError, LoadOptions, Pipeline};
 use crate::model::RowArena;
-use crate::reread::{settled_row, ReadBack, Reread, RowBuilder};
+use crate::reread::{settled_row, ReadBack, RereadPlan};
 use crate::source::lines::LineSplitter;
 use crate::source::{looks_binary, Input};
-use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Instant;
@@ -25,21 +24,11 @@ pub(super) struct LiveSource {
     pub(super) failed: bool,
     published_lines: u64,
     last_publish: Instant,
-    /// Settled sessions go out as compact rows (for the viewer).
-    compact: Option<Compact>,
+    /// Settled sessions go out as compact rows (for the viewer), read back as planned.
+    compact: Option<RereadPlan>,
     /// Sessions in progress were not sent while reading a backlog (see [`LiveSource::publish`]):
     /// the ones held are sent once caught up.
     resync: bool,
-}
-
-/// How a followed input's settled sessions become rows: where their lines are read again.
-struct Compact {
-    path: PathBuf,
-    year: i32,
-    back: ReadBack,
-    builder: RowBuilder,
-    /// Made with the first rows (the format is known by then).
-    reread: Option<Arc<Reread>>,
 }
 
 impl LiveSource {
@@ -64,16 +53,11 @@ impl LiveSource {
         let mut pipe = Pipeline::new(name.clone(), opts, year);
         let compact = back.map(|back| {
             pipe.settle_keeping_lines(window);
-            Compact {
-                path: match input {
-                    Input::File(p) => p.clone(),
-                    Input::Stdin => "-".into(),
-                },
-                year: opts.year.unwrap_or(year),
-                back,
-                builder: RowBuilder::default(),
-                reread: None,
-            }
+            let path = match input {
+                Input::File(p) => p.clone(),
+                Input::Stdin => "-".into(),
+            };
+            RereadPlan::new(path, name.clone(), opts.year.unwrap_or(year), back)
         });
         if compact.is_none() {
             pipe.settle_tracking_changes(window);
@@ -103,7 +87,7 @@ impl LiveSource {
     /// when they are made at all.
     pub(super) fn read_back_from(&mut self, back: ReadBack) {
         if let Some(c) = self.compact.as_mut() {
-            c.back = back;
+            c.read_back_from(back);
         }
     }
 
@@ -122,7 +106,7 @@ impl LiveSource {
         self.lines += 1;
         self.bytes += bytes.len() as u64 + 1;
         if let Some(c) = self.compact.as_mut() {
-            c.builder.line(self.lines, offset);
+            c.line(self.lines, offset);
         }
         if self.lines == 1 && !forced_format && looks_binary(bytes) {
             self.failed = true;
@@ -162,14 +146,7 @@ impl LiveSource {
         }
         // Settled sessions are final: sent once more, evaluated, and no longer held here.
         let settled = self.pipe.take_settled_lines();
-        send_settled(
-            self.n,
-            &self.name,
-            self.compact.as_mut(),
-            self.pipe.format(),
-            settled,
-            tx,
-        )?;
+        send_settled(self.n, self.compact.as_mut(), self.pipe.format(), settled, tx)?;
         let rows = self.compact.is_some() && self.pipe.format().is_some_and(|f| f.reads_back_alone());
         let changed = self.pipe.take_changed();
         let changed = match (rows && behind, std::mem::take(&mut self.resync)) {
@@ -214,14 +191,14 @@ impl LiveSource {
         if self.failed {
             return Ok(());
         }
-        let (n, bytes, name, mut compact) = (self.n, self.bytes, self.name, self.compact);
+        let (n, bytes, mut compact) = (self.n, self.bytes, self.compact);
         let mut pipe = self.pipe;
         pipe.try_detect();
         let format = pipe.format();
         match pipe.finish_settled() {
             // The sessions not sent final yet (the others settled while reading).
             Ok((settled, report)) => {
-                send_settled(n, &name, compact.as_mut(), format, settled, tx)?;
+                send_settled(n, compact.as_mut(), format, settled, tx)?;
                 tx.send(Update::Report {
                     source: n,
                     report,
@@ -239,8 +216,7 @@ impl LiveSource {
 /// format reads back alone, else whole.
 fn send_settled(
     n: usize,
-    name: &Arc<str>,
-    compact: Option<&mut Compact>,
+    compact: Option<&mut RereadPlan>,
     format: Option<&'static dyn Format>,
     mut settled: Vec<Settled>,
     tx: &Sender<Update>,
@@ -260,19 +236,7 @@ fn send_settled(
         }
         return Ok(());
     };
-    let reread = c
-        .reread
-        .get_or_insert_with(|| {
-            Arc::new(Reread {
-                path: c.path.clone(),
-                name: name.clone(),
-                format,
-                year: c.year,
-                checkpoints: c.builder.checkpoints(),
-                back: c.back.clone(),
-            })
-        })
-        .clone();
+    let reread = c.reread(format);
     let mut arena = RowArena::new();
     let rows = settled
         .iter_mut()
@@ -318,6 +282,19 @@ mod tests {
     use super::*;
     use crate::model::Session;
 
+    /// The sessions streaming `log` (as standard input) with `window` gives.
+    fn streamed(log: &str, window: u64) -> Vec<Session> {
+        let mut streamed = Vec::new();
+        let year = load::input_year(&Input::Stdin);
+        let opts = LoadOptions::default();
+        load::stream_reader(Arc::from("-"), log.as_bytes(), &opts, year, window, &mut |b| {
+            streamed.extend(b);
+            Ok(())
+        })
+        .expect("streams");
+        streamed
+    }
+
     /// A live source settles as streaming does: the sessions it sends, last copy of each,
     /// are the sessions a streamed load gives, and the early ones are no longer held.
     #[test]
@@ -346,20 +323,7 @@ mod tests {
             }
         }
         let live: Vec<Session> = live.into_iter().map(|s| s.expect("every index sent")).collect();
-        let mut streamed = Vec::new();
-        let name: Arc<str> = Arc::from("-");
-        load::stream_reader(
-            name,
-            log.as_bytes(),
-            &opts,
-            load::input_year(&Input::Stdin),
-            window,
-            &mut |b| {
-                streamed.extend(b);
-                Ok(())
-            },
-        )
-        .expect("streams");
+        let streamed = streamed(&log, window);
         assert!(streamed.len() >= 3000, "{} sessions", streamed.len());
         let json = |s: &[Session]| -> Vec<String> {
             s.iter()
@@ -421,19 +385,7 @@ mod tests {
             }
         }
         assert_eq!(copied, held, "caught up, the sessions held are sent");
-        let mut streamed = Vec::new();
-        load::stream_reader(
-            Arc::from("-"),
-            log.as_bytes(),
-            &opts,
-            load::input_year(&Input::Stdin),
-            window,
-            &mut |b| {
-                streamed.extend(b);
-                Ok(())
-            },
-        )
-        .expect("streams");
+        let streamed = streamed(&log, window);
         let got: Vec<Session> = got.into_iter().map(|s| s.expect("every index sent")).collect();
         assert_eq!(got, streamed);
     }
