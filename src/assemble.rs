@@ -508,6 +508,24 @@ impl Assembler {
         }
     }
 
+    /// Forgets what changed, without evaluating it: live tail reading a backlog sends no
+    /// session in progress (see [`Assembler::mark_held_changed`] for when it has caught up).
+    pub fn forget_changed(&mut self) {
+        for i in std::mem::take(&mut self.changed) {
+            if let Some(d) = i.checked_sub(self.base).and_then(|r| self.dirty.get_mut(r)) {
+                *d = false;
+            }
+        }
+    }
+
+    /// Counts every session held as changed, so the next [`Assembler::take_changed`]
+    /// evaluates and returns them all.
+    pub fn mark_held_changed(&mut self) {
+        for i in self.held_indices() {
+            self.mark(i);
+        }
+    }
+
     /// Re-evaluates changed sessions and returns their indices, ascending (for live views).
     pub fn take_changed(&mut self) -> Vec<usize> {
         let mut out = std::mem::take(&mut self.changed);

@@ -364,6 +364,20 @@ impl Pipeline {
         }
     }
 
+    /// See [`Assembler::forget_changed`].
+    pub fn forget_changed(&mut self) {
+        if let Some((_, _, asm)) = self.parser.as_mut() {
+            asm.forget_changed();
+        }
+    }
+
+    /// See [`Assembler::mark_held_changed`].
+    pub fn mark_held_changed(&mut self) {
+        if let Some((_, _, asm)) = self.parser.as_mut() {
+            asm.mark_held_changed();
+        }
+    }
+
     /// The indices of the sessions held (not settled and handed out yet).
     pub fn held_sessions(&self) -> std::ops::Range<usize> {
         self.parser.as_ref().map_or(0..0, |p| p.2.held_indices())

@@ -148,14 +148,15 @@ impl LiveSource {
         let settled = self.pipe.take_settled_lines();
         send_settled(self.n, self.compact.as_mut(), self.pipe.format(), settled, tx)?;
         let rows = self.compact.is_some() && self.pipe.format().is_some_and(|f| f.reads_back_alone());
-        let changed = self.pipe.take_changed();
-        let changed = match (rows && behind, std::mem::take(&mut self.resync)) {
-            (true, _) => {
-                self.resync = true;
-                Vec::new()
+        let changed = if rows && behind {
+            self.pipe.forget_changed();
+            self.resync = true;
+            Vec::new()
+        } else {
+            if std::mem::take(&mut self.resync) {
+                self.pipe.mark_held_changed();
             }
-            (false, true) => self.pipe.held_sessions().collect(),
-            (false, false) => changed,
+            self.pipe.take_changed()
         };
         for index in changed {
             let Some(session) = self.pipe.session(index) else {
