@@ -130,9 +130,10 @@ impl LiveSource {
     /// were read. Detection runs on what is held, so short logs show before 200 lines.
     ///
     /// `behind`: more is waiting to be read (a backlog, such as a big file read from its
-    /// start). Compacted, sessions in progress are then not sent: each arrives as a row once
-    /// final, as when a big file loads (copying every session while it grows cost more than
-    /// reading it). Once caught up, every session still in progress is sent.
+    /// start). Sessions in progress are then neither evaluated nor sent: each arrives once
+    /// final (a row, when compacted), as when a big file loads or streams; copying and
+    /// evaluating every session while it grows cost more than reading it. Once caught up,
+    /// every session still in progress is sent.
     pub(super) fn publish(
         &mut self,
         tx: &Sender<Update>,
@@ -147,8 +148,7 @@ impl LiveSource {
         // Settled sessions are final: sent once more, evaluated, and no longer held here.
         let settled = self.pipe.take_settled_lines();
         send_settled(self.n, self.compact.as_mut(), self.pipe.format(), settled, tx)?;
-        let rows = self.compact.is_some() && self.pipe.format().is_some_and(|f| f.reads_back_alone());
-        let changed = if rows && behind {
+        let changed = if behind {
             self.pipe.forget_changed();
             self.resync = true;
             Vec::new()
@@ -389,5 +389,63 @@ mod tests {
         let streamed = streamed(&log, window);
         let got: Vec<Session> = got.into_iter().map(|s| s.expect("every index sent")).collect();
         assert_eq!(got, streamed);
+    }
+
+    /// Printing (`-f --list`, sessions sent whole), a backlog is sent as it settles too: while
+    /// behind, only final sessions go out, and caught up, the sessions held. The last copy of
+    /// each is what streaming gives.
+    #[test]
+    fn a_backlog_printed_sends_final_sessions_then_the_sessions_held() {
+        let log = crate::testdata::postfix_connections(3000);
+        let window = 200;
+        let mut src = LiveSource::settling_after(0, &Input::Stdin, &LoadOptions::default(), window, None);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut last: Vec<Option<Session>> = Vec::new();
+        let mut keep = |u: Update| {
+            if let Update::Session { index, session, .. } = u {
+                if last.len() <= index {
+                    last.resize(index + 1, None);
+                }
+                last[index] = Some(*session);
+            }
+        };
+        for (i, line) in log.lines().enumerate() {
+            assert!(src.line(line.as_bytes(), false, false, 0).is_none());
+            if i % 500 == 499 {
+                src.publish(&tx, None, true).ok().expect("the receiver is here");
+                let held = src.pipe.held_sessions();
+                for u in rx.try_iter() {
+                    if let Update::Session { index, .. } = &u {
+                        assert!(
+                            *index < held.start,
+                            "session {index} sent in progress while behind"
+                        );
+                    }
+                    keep(u);
+                }
+            }
+        }
+        src.publish(&tx, None, false).ok().expect("the receiver is here");
+        let held: Vec<usize> = src.pipe.held_sessions().collect();
+        let sent: Vec<usize> = rx
+            .try_iter()
+            .filter_map(|u| match u {
+                Update::Session { index, .. } => {
+                    let i = index;
+                    keep(u);
+                    Some(i)
+                }
+                _ => None,
+            })
+            .collect();
+        assert!(
+            held.iter().all(|i| sent.contains(i)),
+            "caught up, the sessions held are sent"
+        );
+        src.end(&tx).ok().expect("the receiver is here");
+        drop(tx);
+        rx.into_iter().for_each(&mut keep);
+        let got: Vec<Session> = last.into_iter().map(|s| s.expect("every index sent")).collect();
+        assert_eq!(got, streamed(&log, window));
     }
 }
