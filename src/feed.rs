@@ -329,6 +329,17 @@ fn load_one(
     }
 }
 
+/// A settled session of source `n`, evaluated, sent whole: for formats whose sessions are not
+/// read back (the loader's and live tail's).
+pub(crate) fn final_session(n: usize, mut s: crate::assemble::Settled) -> Update {
+    s.session.evaluate();
+    Update::Session {
+        source: n,
+        index: s.index,
+        session: Box::new(s.session),
+    }
+}
+
 /// A big file loaded compactly: final sessions go out as rows.
 struct Compacting {
     /// How its rows are read back.
@@ -355,14 +366,8 @@ impl Compacting {
         }
         let format = format.filter(|f| f.reads_back_alone());
         let Some(format) = format else {
-            for mut s in settled {
-                s.session.evaluate();
-                tx.send(Update::Session {
-                    source: n,
-                    index: s.index,
-                    session: Box::new(s.session),
-                })
-                .map_err(|_| Hangup)?;
+            for s in settled {
+                tx.send(final_session(n, s)).map_err(|_| Hangup)?;
             }
             return Ok(());
         };

@@ -2,7 +2,7 @@
 
 use super::{notice, Hangup};
 use crate::assemble::Settled;
-use crate::feed::{Update, PUBLISH_EVERY};
+use crate::feed::{final_session, Update, PUBLISH_EVERY};
 use crate::formats::Format;
 use crate::load::{self, LoadError, LoadOptions, Pipeline};
 use crate::model::RowArena;
@@ -226,14 +226,8 @@ fn send_settled(
         return Ok(());
     }
     let Some((c, format)) = compact.zip(format.filter(|f| f.reads_back_alone())) else {
-        for mut s in settled {
-            s.session.evaluate();
-            tx.send(Update::Session {
-                source: n,
-                index: s.index,
-                session: Box::new(s.session),
-            })
-            .map_err(|_| Hangup)?;
+        for s in settled {
+            tx.send(final_session(n, s)).map_err(|_| Hangup)?;
         }
         return Ok(());
     };
