@@ -94,7 +94,8 @@ fn every_sample_streams_to_the_same_sessions() {
 /// `--list`/`--json` of several inputs (each streamed, its lines held compressed, then merged
 /// by start time) print exactly what loading every input whole and sorting gives: two logs
 /// whose times interleave, with ties, and then with an input without dates, which keeps
-/// input order.
+/// input order. Also with every compressed block spilled to the temporary file, which
+/// leaves nothing behind.
 #[test]
 fn several_inputs_merge_as_a_whole_load_sorts_them() {
     use smtpscope::load::load_all;
@@ -134,20 +135,25 @@ fn several_inputs_merge_as_a_whole_load_sorts_them() {
         list::write(&mut want_list, &loaded, &all).unwrap();
         let want_json: String = all.iter().map(|s| session_json(s, false) + "\n").collect();
         for (mode, want) in [("--list", want_list), ("--json", want_json.into_bytes())] {
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_smtpscope"))
-                .arg(mode)
-                .args(inputs)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{mode}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            assert!(
-                out.stdout == want,
-                "{mode} of {inputs:?} differs from a whole load"
-            );
+            for spill_after in [None, Some("0")] {
+                let tmp = tempfile::tempdir().unwrap();
+                let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_smtpscope"));
+                cmd.arg(mode).args(inputs).env("TMPDIR", tmp.path());
+                if let Some(after) = spill_after {
+                    cmd.env("SMTPSCOPE_DEBUG_SPILL_AFTER", after);
+                }
+                let out = cmd.output().unwrap();
+                assert!(
+                    out.status.success(),
+                    "{mode}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                assert!(
+                    out.stdout == want,
+                    "{mode} of {inputs:?} (spilled after {spill_after:?}) differs from a whole load"
+                );
+                assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+            }
         }
     }
 }
