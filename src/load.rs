@@ -339,9 +339,17 @@ impl Pipeline {
             })
             .collect();
         let Some(f) = formats::detect(&lines) else {
+            drop(lines);
+            // The first line alone may pass as text (random bytes often do): judged on all
+            // that was held, such a file gets the message that says what it is.
+            if held_looks_binary(&self.held) {
+                return Err(LoadError::Binary {
+                    name: self.name.to_string(),
+                });
+            }
             return Err(LoadError::UnknownFormat {
                 name: self.name.to_string(),
-                lines: lines.len(),
+                lines: self.held_nonblank,
             });
         };
         drop(lines);
@@ -413,6 +421,19 @@ impl Pipeline {
         self.report.unparsed = result.unparsed;
         Ok((result.sessions, self.report, result.changed))
     }
+}
+
+/// Whether the lines held for detection are mostly not text: control bytes, or bytes that
+/// are not UTF-8 (held as U+FFFD), in more than a tenth of their characters.
+fn held_looks_binary(held: &[(u64, String)]) -> bool {
+    let (mut chars, mut odd) = (0usize, 0usize);
+    for c in held.iter().flat_map(|(_, t)| t.chars()).take(64 * 1024) {
+        chars += 1;
+        if c == char::REPLACEMENT_CHARACTER || (c.is_control() && !matches!(c, '\t' | '\x0c' | '\x1b')) {
+            odd += 1;
+        }
+    }
+    chars > 0 && odd * 10 > chars
 }
 
 /// The promise of line accounting, for tests and fuzzing to check: the non-blank lines of

@@ -99,6 +99,41 @@ fn binary_file_gets_a_clear_message() {
         );
 }
 
+/// Junk whose first line passes as text is still called binary (judged on every line held for
+/// detection); text in a language other than English is not.
+#[test]
+fn junk_after_a_text_line_is_called_binary_and_foreign_text_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("core.dump");
+    let mut bytes = b"ELF header follows\n".to_vec();
+    // Deterministic noise: bytes over 0x7f that are not UTF-8, controls, a newline now and then.
+    let mut x: u32 = 12345;
+    for _ in 0..20_000 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        bytes.push((x >> 16) as u8);
+    }
+    std::fs::write(&junk, bytes).unwrap();
+    smtpscope()
+        .args(["--list", junk.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("core.dump")
+                .and(predicate::str::contains("does not look like a text log")),
+        );
+    let foreign = dir.path().join("notes-ja.txt");
+    std::fs::write(
+        &foreign,
+        "買い物リスト\n牛乳と卵\n明日の会議は十時から\n".repeat(50),
+    )
+    .unwrap();
+    smtpscope()
+        .args(["--list", foreign.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a log format smtpscope knows"));
+}
+
 #[test]
 fn usage_errors_exit_2() {
     smtpscope().args(["--no-such-flag"]).assert().code(2);
